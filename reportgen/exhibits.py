@@ -1,0 +1,102 @@
+"""Turn exhibit records into chart specs for one edition, and draw them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .dataset import Dataset
+from .formats import Formatter
+from .problems import Problem, ReportError
+from .schema import Date, Quantity, Record, Text
+
+if TYPE_CHECKING:
+    from .charts import ChartSpec, Theme
+
+__all__ = ["DrawnChart", "chart_specs", "draw_charts"]
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart of one edition: its SVG, its data as rows, and every string it draws."""
+
+    id: str
+    svg: str
+    rows: tuple[tuple[str, str], ...]
+    strings: tuple[str, ...]
+
+
+def chart_specs(dataset: Dataset, formatter: Formatter,
+                strings: Mapping[str, str]) -> dict[str, ChartSpec]:
+    """Build the spec of every chart exhibit in the edition language of ``formatter``."""
+    from .charts import Bar, ChartSpec, Milestone
+
+    lang = formatter.lang
+    legend = {str(r["id"]): r["legend"][lang] for r in dataset.records("qualifiers")
+              if "legend" in r}
+    legend["corrected"] = strings["corrected_legend"]
+    specs: dict[str, ChartSpec] = {}
+    problems: list[Problem] = []
+    for record in dataset.records("exhibits"):
+        if record.get("kind") != "chart":
+            continue
+        kind = record.get("chart", "bars")
+        bars, milestones = [], []
+        for item in record.get("series", []):
+            ref: Record = item["ref"]
+            label = _text(item.get("label"), lang) or _name(ref.get("subject"), lang)
+            if kind == "bars":
+                q = ref.get("quantity")
+                if not isinstance(q, Quantity):
+                    problems.append(Problem(record.marks.get("series", record.mark),
+                                            f"{record.id}: bars draw metrics; {ref.id!r} "
+                                            "has no quantity"))
+                    continue
+                bars.append(Bar(label, q.value, q.qualifier,  # type: ignore[arg-type]
+                                formatter.quantity(q), _text(item.get("group"), lang)))
+            else:
+                stated, corrected = ref.get("date"), ref.get("corrected")
+                if not isinstance(stated, Date):
+                    problems.append(Problem(record.marks.get("series", record.mark),
+                                            f"{record.id}: a timeline draws dated records; "
+                                            f"{ref.id!r} has no date"))
+                    continue
+                shown = corrected if isinstance(corrected, Date) else stated
+                label = _text(item.get("label"), lang) or _text(ref.get("label"), lang)
+                milestones.append(Milestone(
+                    label, shown.decimal, formatter.date(shown), shown is corrected,
+                    strings["stated_as"].replace("{d}", formatter.date(stated))
+                    if shown is corrected else ""))
+        specs[record.id] = ChartSpec(
+            id=record.id, chart=kind, lang=lang, axis=_text(record.get("axis"), lang),
+            scale=record.get("scale", "linear"), bars=tuple(bars),
+            milestones=tuple(milestones), legend=legend)
+    if problems:
+        raise ReportError(problems)
+    return specs
+
+
+def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme) -> dict[str, DrawnChart]:
+    """Draw every spec as SVG (this is where matplotlib gets imported)."""
+    from .charts import chart_strings, render_svg
+
+    drawn = {}
+    for cid, spec in specs.items():
+        rows = tuple((b.label + (f" · {b.group}" if b.group else ""), b.text)
+                     for b in spec.bars)
+        rows += tuple((m.date_text + (f" ({m.stated_text})" if m.stated_text else ""), m.label)
+                      for m in spec.milestones)
+        drawn[cid] = DrawnChart(cid, render_svg(spec, theme), rows,
+                                tuple(chart_strings(spec)))
+    return drawn
+
+
+def _text(value: Any, lang: str) -> str:
+    return value[lang] if isinstance(value, Text) else ""
+
+
+def _name(record: Any, lang: str) -> str:
+    if not isinstance(record, Record):
+        return ""
+    return _text(record.get("short"), lang) or _text(record.get("name"), lang)

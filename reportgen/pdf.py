@@ -1,0 +1,121 @@
+"""Lay out HTML with WeasyPrint and write the PDF, fetching nothing but our own files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PdfJob", "PdfResult", "write_pdf"]
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything one edition's PDF needs; picklable, so it can go to another process."""
+
+    html: str
+    base_dir: Path  # the only folder files may be fetched from
+    target: Path  # a temporary file; the caller moves it into place
+    title: str
+    page_limit: int
+    variant: str = ""
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    created: str = ""
+
+
+@dataclass
+class PdfResult:
+    """What writing a PDF produced and what WeasyPrint said while doing it."""
+
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+class _Collector(logging.Handler):
+    """Keep WeasyPrint's warnings and errors so the build can report (or fail on) them."""
+
+    def __init__(self, result: PdfResult) -> None:
+        super().__init__(logging.WARNING)
+        self.result = result
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            self.result.errors.append(message)
+        else:
+            self.result.warnings.append(message)
+
+
+def _fetcher(base_dir: Path, result: PdfResult) -> Any:
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    root = base_dir.resolve()
+
+    class _OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+        """Serve data: URIs and files under the templates folder; refuse all else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.removeprefix("file://").split("?")[0]))
+                path = path.resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    return URLFetcherResponse(url, body=path.read_bytes())
+            result.refused.append(url)
+            raise FatalURLFetchingError(f"refused to fetch {url}: only files of the "
+                                        "templates folder and data: URIs may be used")
+
+    return _OwnFilesOnly()
+
+
+def write_pdf(job: PdfJob) -> PdfResult:
+    """Render ``job.html`` to ``job.target``; never fetch outside ``job.base_dir``."""
+    import weasyprint
+
+    result = PdfResult()
+    handler = _Collector(result)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        fetcher = _fetcher(job.base_dir, result)
+        html = weasyprint.HTML(string=job.html, base_url=str(job.base_dir) + "/",
+                               url_fetcher=fetcher)
+        try:
+            document = html.render(pdf_tags=True)
+        except weasyprint.urls.FatalURLFetchingError as exc:
+            result.errors.append(str(exc))
+            return result
+        result.pages = len(document.pages)
+        if result.pages > job.page_limit:
+            result.errors.append(f"the PDF would have {result.pages} pages, more than the "
+                                 f"limit of {job.page_limit} (page_limit in reportgen.yaml)")
+            return result
+        attachments = [
+            weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=name,
+                                  created=job.created or None, modified=job.created or None,
+                                  relationship="Data")
+            for name, data in job.attachments
+        ]
+        identifier = hashlib.sha256(job.html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+        options: dict[str, Any] = {
+            "attachments": attachments,
+            "pdf_identifier": identifier,
+            "pdf_tags": True,
+            "custom_metadata": True,
+        }
+        if job.variant:
+            options["pdf_variant"] = job.variant
+        document.write_pdf(job.target, **options)
+    finally:
+        logger.removeHandler(handler)
+    return result
