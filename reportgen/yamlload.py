@@ -1,0 +1,423 @@
+"""Read one YAML data file strictly into a tree of string scalars, lists and mappings."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+)
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
+
+from reportgen.problems import Mark, Problem, ReportError
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "Map",
+    "Node",
+    "Scalar",
+    "Seq",
+    "load_bytes",
+    "load_file",
+    "load_text",
+]
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+
+# Enough to fix a file in one go, few enough that a hostile file cannot flood the report.
+_MAX_PROBLEMS = 20
+
+# The characters PyYAML's reader refuses; checked first so the message can be a plain one.
+_NOT_ALLOWED = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# Line breaks as PyYAML counts them, so marks found here agree with the parser's.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_BOM = "\ufeff"
+_CORE_TAG = "tag:yaml.org,2002:"
+_ALIAS_HINT = "write the value out in full; data files do not use anchors, aliases or merge keys"
+_TAG_HINT = "remove the tag, the schema gives values their types; quote the value if '!' is text"
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar, always kept as text; ``plain`` is true when it was written unquoted."""
+
+    value: str
+    plain: bool
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list (YAML sequence)."""
+
+    items: tuple[Node, ...]
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Map:
+    """A mapping, its pairs in file order; keys are always scalars and never repeat."""
+
+    pairs: tuple[tuple[Scalar, Node], ...]
+    mark: Mark
+
+
+Node = Scalar | Seq | Map
+
+
+class _YamlMark(Protocol):
+    line: int
+    column: int
+    index: int
+
+
+class _EventSource(Reader, Scanner, Parser):
+    """PyYAML's reader, scanner and parser only: nothing is resolved or constructed."""
+
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+@dataclass
+class _Frame:
+    mark: Mark
+    is_map: bool
+    items: list[Node] = field(default_factory=list)
+    pairs: list[tuple[Scalar, Node]] = field(default_factory=list)
+    key: Scalar | None = None
+    seen: dict[str, Scalar] = field(default_factory=dict)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """Return the 1-based line and column of ``text[index]``, counting as PyYAML does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
+
+
+_TOKEN_NAMES = {
+    "<stream end>": "the end of the file",
+    "<scalar>": "a value",
+    "<block mapping start>": "a new key",
+    "'?'": "a new key",
+    "<block sequence start>": "a new list item",
+    "'-'": "a list item ('-')",
+    "<block end>": "a line indented less",
+    "<document start>": "'---'",
+    "<document end>": "'...'",
+    "<alias>": "an alias ('*')",
+    "<anchor>": "an anchor ('&')",
+    "<tag>": "a tag ('!')",
+    "<directive>": "a directive ('%')",
+}
+
+
+def _found(problem: str) -> str:
+    """Name, in plain words, the token a PyYAML 'expected X, but found Y' message found."""
+    token = re.split(" but (?:found|got) ", problem)[-1].strip()
+    return _TOKEN_NAMES.get(token.strip("'") if token.startswith("'<") else token, token)
+
+
+def _error(mark: Mark, message: str, hint: str) -> ReportError:
+    return ReportError(Problem(mark, message, hint))
+
+
+class _Loader:
+    def __init__(self, text: str, filename: str, max_depth: int) -> None:
+        self._text = text
+        self._file = filename
+        self._max_depth = max_depth
+        self._problems: list[Problem] = []
+        self._stack: list[_Frame] = []
+        self._root: Node | None = None
+
+    def _at(self, where: _YamlMark | None) -> Mark:
+        if where is None:
+            return Mark(self._file, 1, 1)
+        return Mark(self._file, where.line + 1, where.column + 1)
+
+    def _report(self, mark: Mark, message: str, hint: str) -> None:
+        self._problems.append(Problem(mark, message, hint))
+        if len(self._problems) >= _MAX_PROBLEMS:
+            raise ReportError(self._problems)
+
+    def _stop(self, mark: Mark, message: str, hint: str) -> ReportError:
+        """Add a problem that ends the reading and return the error carrying all so far."""
+        self._problems.append(Problem(mark, message, hint))
+        return ReportError(self._problems)
+
+    def load(self) -> Node:
+        if self._text.startswith(_BOM):
+            raise self._stop(
+                Mark(self._file, 1, 1),
+                "file starts with a byte-order mark",
+                "save it as UTF-8 without BOM",
+            )
+        bad = _NOT_ALLOWED.search(self._text)
+        if bad is not None:
+            line, column = _position(self._text, bad.start())
+            code = ord(bad.group())
+            what = "NUL character (byte 0x00)" if code == 0 else f"control character U+{code:04X}"
+            raise self._stop(
+                Mark(self._file, line, column),
+                f"{what} is not allowed in a YAML file",
+                "delete it, it may be invisible in your editor; save the file as UTF-8 text",
+            )
+        document_start: Mark | None = None
+        source = _EventSource(self._text)
+        try:
+            while source.check_event():
+                event: Event = source.get_event()  # type: ignore[no-untyped-call]  # stub gap
+                if isinstance(event, DocumentStartEvent):
+                    if document_start is not None:
+                        raise self._stop(
+                            self._at(event.start_mark),
+                            "a second YAML document starts here; a data file holds exactly one",
+                            "remove the extra '---' line, or move this part into its own file",
+                        )
+                    document_start = self._at(event.start_mark)
+                elif isinstance(event, NodeEvent):
+                    self._node_start(event)
+                elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+                    frame = self._stack.pop()
+                    if frame.is_map:
+                        self._add(Map(tuple(frame.pairs), frame.mark))
+                    else:
+                        self._add(Seq(tuple(frame.items), frame.mark))
+        except yaml.MarkedYAMLError as error:
+            self._problems.append(self._translate(error))
+        except yaml.YAMLError as error:  # pragma: no cover - parse errors are all marked
+            self._problems.append(Problem(Mark(self._file, 1, 1), f"{error}", "fix the YAML"))
+        if self._problems:
+            raise ReportError(self._problems)
+        if self._root is None:
+            empty = "file is empty" if not self._text.strip() else "file holds only comments"
+            raise self._stop(
+                Mark(self._file, 1, 1),
+                f"{empty}: expected one YAML document",
+                "write the data, e.g. a mapping of collection names to lists of records",
+            )
+        root = self._root
+        if isinstance(root, Scalar) and root.plain and not root.value and document_start:
+            raise self._stop(
+                document_start,
+                "the document is empty: nothing follows '---'",
+                "write the data after '---', or delete the file",
+            )
+        return root
+
+    def _node_start(self, event: NodeEvent) -> None:
+        mark = self._at(event.start_mark)
+        if isinstance(event, AliasEvent):
+            self._report(mark, f"alias '*{event.anchor}' is not allowed", _ALIAS_HINT)
+            # A stand-in keeps the tree whole so later problems are still found.
+            self._add(Scalar("", False, mark), checked=False)
+            return
+        if event.anchor is not None:
+            self._report(mark, f"anchor '&{event.anchor}' is not allowed", _ALIAS_HINT)
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag[len(_CORE_TAG) :] if tag.startswith(_CORE_TAG) else tag
+            self._report(mark, f"tag '{shown}' is not allowed", _TAG_HINT)
+        if isinstance(event, ScalarEvent):
+            self._add(Scalar(event.value, event.style is None, mark))
+            return
+        assert isinstance(event, CollectionStartEvent)
+        is_map = isinstance(event, MappingStartEvent)
+        parent = self._stack[-1] if self._stack else None
+        if parent is not None and parent.is_map and parent.key is None:
+            kind = "mapping" if is_map else "list"
+            raise self._stop(
+                mark,
+                f"a {kind} is used as a key; expected a plain text key",
+                "write the key as text, e.g. quote it",
+            )
+        if len(self._stack) >= self._max_depth:
+            raise self._stop(
+                mark,
+                f"lists and mappings nest deeper than {self._max_depth} levels",
+                "flatten the data; deep nesting is almost always a mistake",
+            )
+        self._stack.append(_Frame(mark, is_map))
+
+    def _add(self, node: Node, *, checked: bool = True) -> None:
+        if not self._stack:
+            self._root = node
+            return
+        frame = self._stack[-1]
+        if not frame.is_map:
+            frame.items.append(node)
+        elif frame.key is not None:
+            frame.pairs.append((frame.key, node))
+            frame.key = None
+        else:
+            # A collection key was refused when it opened, so a key here is always a scalar.
+            assert isinstance(node, Scalar)
+            frame.key = node
+            first = frame.seen.get(node.value)
+            if not checked:
+                return
+            if node.plain and node.value == "<<":
+                self._report(node.mark, "merge key '<<' is not allowed", _ALIAS_HINT)
+            elif first is not None:
+                self._report(
+                    node.mark,
+                    f"duplicate key '{node.value}' (first defined at line {first.mark.line})",
+                    "keep one of them: a key may appear only once in a mapping",
+                )
+            else:
+                frame.seen[node.value] = node
+
+    def _translate(self, error: yaml.MarkedYAMLError) -> Problem:
+        """Say what PyYAML found in plain words, keeping its position."""
+        problem = error.problem or ""
+        context = error.context or ""
+        where = error.problem_mark or error.context_mark
+        mark = self._at(where)
+        opened = self._at(error.context_mark)
+        opened_at = f"line {opened.line}, column {opened.column}"
+        found = _found(problem)
+        message, hint = f"YAML syntax error: {problem}", "check this line and the one before it"
+        index = where.index if where is not None else 0
+        char = self._text[index : index + 1]
+        if "cannot start any token" in problem and where is not None:
+            before = self._text[index - where.column : index]
+            if char == "\t" and not before.strip(" \t"):
+                message = "tab character used for indentation; indent with spaces"
+                hint = "replace the tab with spaces"
+            elif char == "\t":
+                message = "tab character used to separate items; YAML needs spaces here"
+                hint = "replace the tab with a space"
+            else:
+                message = f"{char!r} cannot start an unquoted value"
+                hint = "put the value in quotes"
+        elif "mapping values are not allowed" in problem:
+            message = "unexpected ':' here; expected a value or a new line"
+            hint = "quote the value if it contains ': ', or check the indentation of this line"
+        elif "sequence entries are not allowed" in problem or "keys are not allowed" in problem:
+            message = "a list item ('-') or '?' key cannot start here"
+            hint = "check the indentation of this line, or quote the value"
+        elif "could not find expected ':'" in problem:
+            message = f"expected ':' after the key that starts at {opened_at}"
+            hint = "add the ':', or quote the text if it is not meant to be a key"
+        elif "escape" in problem:
+            message = "bad escape sequence in double-quoted text: '\\' must start a known escape"
+            hint = "write '\\\\' for a backslash, or put the text in single quotes"
+        elif "quoted scalar" in context:
+            message = f"the quoted text opened at {opened_at} is never closed"
+            hint = "add the closing quote"
+        elif context.startswith("while scanning an a"):
+            message = "'*' and '&' (alias and anchor) are not allowed"
+            hint = _ALIAS_HINT + "; quote the value if the character is text"
+        elif "tag" in context or "tag" in problem:
+            message = "'!' starts a tag, which is not allowed"
+            hint = _TAG_HINT
+        elif "block scalar" in context:
+            message = f"unexpected {char!r} after the '|' or '>' at {opened_at}"
+            hint = "start the text on the next line; only '-', '+' or a digit may follow '|' or '>'"
+        elif "directive" in context or "YAML d" in problem:
+            message = "'%' directive lines are not allowed"
+            hint = "remove the line, or quote the value if '%' is text"
+        elif "flow sequence" in context or "flow mapping" in context:
+            close, kind = ("]", "list") if "sequence" in context else ("}", "mapping")
+            if "<stream end>" in problem:
+                message = f"the {kind} opened at {opened_at} is never closed: expected '{close}'"
+                hint = f"add the closing '{close}'"
+            else:
+                message = f"expected ',' or '{close}' in the {kind} opened at {opened_at}"
+                message += f", but found {found}"
+                hint = f"separate items with ', ' and close the {kind} with '{close}'"
+        elif "<block end>" in problem or "<document start>" in problem:
+            owner = "mapping" if "mapping" in context else "list"
+            if found in ("']'", "'}'"):
+                message = f"unexpected {found} with no matching opening bracket"
+                hint = "remove it, or add the opening bracket"
+            elif context:
+                message = f"found {found}, which does not fit the {owner} starting at {opened_at}"
+                hint = "check the indentation: items of one mapping or list line up in one column"
+            else:
+                message = f"found {found} after the document ended"
+                hint = "check the indentation of this line and the one before it"
+        elif "node content" in problem:
+            message = f"expected a value here, but found {found}"
+            hint = "write the value, or quote it"
+        return Problem(mark, message, hint)
+
+
+def _too_big(filename: str, size: int, max_bytes: int) -> ReportError:
+    message = f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes"
+    return _error(Mark(filename), message, "split the data into several files")
+
+
+def load_text(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> Node:
+    """Parse ``text`` (one YAML document) into nodes; raise ReportError on any problem."""
+    return _Loader(text, filename, max_depth).load()
+
+
+def load_bytes(
+    data: bytes, filename: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> Node:
+    """Decode ``data`` as UTF-8 and parse it like :func:`load_text`."""
+    if len(data) > max_bytes:
+        raise _too_big(filename, len(data), max_bytes)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        hint = "save it as UTF-8 without BOM"
+        raise _error(Mark(filename, 1, 1), "file starts with a UTF-16 byte-order mark", hint)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Everything before the bad byte decodes, so its column counts characters as usual.
+        good = data[: error.start].decode("utf-8")
+        raise _error(
+            Mark(filename, *_position(good, len(good))),
+            f"invalid UTF-8: byte 0x{data[error.start]:02X} cannot appear here",
+            "save the file as UTF-8; it may be in GBK, Big5 or Latin-1",
+        ) from None
+    return load_text(text, filename, max_depth=max_depth)
+
+
+def load_file(
+    path: Path,
+    *,
+    display_name: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Node:
+    """Read the file at ``path`` and parse it like :func:`load_bytes`."""
+    name = display_name if display_name is not None else str(path)
+    try:
+        with Path(path).open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            # Never read more than one byte past the limit, whatever the size claims to be.
+            data = b"" if size > max_bytes else stream.read(max_bytes + 1)
+    except OSError as error:
+        raise _error(
+            Mark(name),
+            f"cannot read the file: {error.strerror or error}",
+            "check that the path exists, is a file and is readable",
+        ) from None
+    if size > max_bytes:
+        raise _too_big(name, size, max_bytes)
+    return load_bytes(data, name, max_bytes=max_bytes, max_depth=max_depth)
