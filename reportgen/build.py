@@ -17,7 +17,8 @@ from .dataset import Dataset, load_dataset
 from .exhibits import DrawnChart, chart_specs, draw_charts
 from .fonts import FontFile, check_coverage, find_fonts, harfbuzz_subset_available
 from .formats import Formatter
-from .output import clean_stale, commit, discard, prepare_out, temp_for
+from .output import clean_stale, commit, discard, prepare_out, temp_for, write_bytes
+from .worker import JobFailed, run_parallel
 from .problems import Mark, Problem, ReportError
 from .provenance import Seeds, check_provenance, load_seeds
 from .render import Edition, Rendered, make_environment, render_edition
@@ -107,28 +108,39 @@ def build(config: Config, languages: list[str] | None = None,
 
 def _write_all(config: Config, project: Project, planned: list[tuple[str, str, Rendered]],
                result: BuildResult, meta: dict[str, Any]) -> list[tuple[Path, Path]]:
+    """Write every output to a temporary file; PDFs are laid out in parallel processes."""
     from .pdf import PdfJob, write_pdf
 
     out = config.path("out")
+    attachments = tuple((p.name, p.read_bytes()) for p in project.dataset.files)
     finished: list[tuple[Path, Path]] = []
+    jobs: list[PdfJob] = []
+    names: list[str] = []
     try:
         for lang, fmt, rendered in planned:
             final = out / f"{config.basename}.{lang}.{fmt}"
             tmp = temp_for(final)
             finished.append((tmp, final))
             if fmt == "html":
-                tmp.write_text(rendered.html, encoding="utf-8")
-                continue
-            job = PdfJob(rendered.html, config.path("templates"), tmp, config.basename,
-                         config.page_limit, config.pdf_variant,
-                         tuple((p.name, p.read_bytes()) for p in project.dataset.files),
-                         meta["created"])
-            pdf = write_pdf(job)
-            result.warnings += pdf.warnings
-            if pdf.errors:
-                raise ReportError([Problem(Mark(f"{config.basename}.{lang}.pdf"), e)
-                                   for e in pdf.errors])
-            result.pages[f"{lang}.pdf"] = pdf.pages
+                write_bytes(tmp, rendered.html.encode("utf-8"))
+            else:
+                jobs.append(PdfJob(rendered.html, config.path("templates"), tmp,
+                                   config.basename, config.page_limit, config.pdf_variant,
+                                   attachments, meta["created"]))
+                names.append(final.name)
+        try:
+            pdfs = run_parallel(write_pdf, jobs, timeout=config.render_timeout,
+                                memory_mb=config.memory_limit_mb, names=names)
+        except JobFailed as exc:
+            raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
+                                      str(exc).split(": ", 1)[-1])) from None
+        problems = []
+        for name, pdf in zip(names, pdfs, strict=True):
+            result.warnings += [f"{name}: {w}" for w in pdf.warnings]
+            problems += [Problem(Mark(name), e) for e in pdf.errors]
+            result.pages[name] = pdf.pages
+        if problems:
+            raise ReportError(problems)
     except BaseException:
         discard(tmp for tmp, _ in finished)
         raise

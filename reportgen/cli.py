@@ -74,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         config = load_config(args.project.resolve(), overrides)
+        unknown = sorted(set(getattr(args, "lang", None) or []) - set(config.languages))
+        if unknown:
+            print(f"reportgen build: error: unknown edition {', '.join(unknown)}; "
+                  f"configured: {', '.join(config.languages)}", file=sys.stderr)
+            return 2
         if args.command == "check":
             return _check(config, args.strict, args.quiet)
         result = build(config, args.lang, args.format)

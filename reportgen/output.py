@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .problems import Mark, Problem, ReportError
 
-__all__ = ["TEMP_PREFIX", "clean_stale", "commit", "discard", "prepare_out", "temp_for", "write_temp"]
+__all__ = ["TEMP_PREFIX", "clean_stale", "commit", "discard", "prepare_out", "temp_for", "write_bytes"]
 
 TEMP_PREFIX = ".reportgen-"
 
@@ -42,14 +42,12 @@ def temp_for(final: Path) -> Path:
     return final.with_name(f"{TEMP_PREFIX}{os.getpid()}-{final.name}.tmp")
 
 
-def write_temp(final: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``final`` and flush it to disk."""
-    tmp = temp_for(final)
+def write_bytes(tmp: Path, data: bytes) -> None:
+    """Write ``data`` to the temporary file ``tmp`` and flush it to disk."""
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    return tmp
 
 
 def commit(pairs: Iterable[tuple[Path, Path]]) -> None:

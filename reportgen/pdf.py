@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import io
 import logging
@@ -100,9 +101,11 @@ def write_pdf(job: PdfJob) -> PdfResult:
             result.errors.append(f"the PDF would have {result.pages} pages, more than the "
                                  f"limit of {job.page_limit} (page_limit in reportgen.yaml)")
             return result
+        stamp = _dt.datetime.fromisoformat(job.created.replace("Z", "+00:00")) \
+            if job.created else None
         attachments = [
             weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, description=name,
-                                  created=job.created or None, modified=job.created or None,
+                                  created=stamp, modified=stamp,
                                   relationship="Data")
             for name, data in job.attachments
         ]

@@ -285,15 +285,17 @@ def _render_once(env: jinja2.Environment, template: str, page: _Page,
     try:
         return env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ReportError(Problem(Mark(f"templates/{exc.filename or exc.name or template}",
-                                       exc.lineno), f"template syntax error: {exc.message}"))
+        raise ReportError(Problem(Mark(f"templates/{exc.name or template}", exc.lineno),
+                                  f"template syntax error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
         raise ReportError(Problem(Mark(f"templates/{template}"),
                                   f"template not found: {exc.name}",
                                   "templates load only from the templates folder")) from None
     except (jinja2.UndefinedError, jinja2.TemplateRuntimeError, jinja2.exceptions.SecurityError,
             TypeError, KeyError, ValueError) as exc:
-        raise ReportError(Problem(_template_mark(exc, template), f"template error: {exc}"))
+        message = str(exc).replace(f"'{_View.__module__}._View object'", "the record")
+        raise ReportError(Problem(_template_mark(exc, template),
+                                  f"template error: {message}")) from None
 
 
 def _template_mark(exc: BaseException, template: str) -> Mark:

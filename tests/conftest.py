@@ -1,0 +1,59 @@
+"""Shared fixtures: throw-away copies of projects, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+
+
+@dataclass
+class Run:
+    """The outcome of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> Run:
+    """Run ``python -m reportgen`` in a fresh process, as a user would."""
+    proc = subprocess.run([sys.executable, "-m", "reportgen", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=timeout,
+                          check=False)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """Return a fresh copy of the small fixture project."""
+    dest = tmp_path / "mini"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+@pytest.fixture
+def cli() -> Callable[..., Run]:
+    """Return the CLI runner."""
+    return run_cli
+
+
+def pdftotext(path: Path) -> str:
+    """Return the text of a PDF, laid out as poppler reads it."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Return every file below ``folder`` with its bytes, to prove nothing changed."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
