@@ -17,12 +17,12 @@ from .dataset import Dataset, load_dataset
 from .exhibits import DrawnChart, chart_specs, draw_charts
 from .fonts import FontFile, check_coverage, find_fonts, harfbuzz_subset_available
 from .formats import Formatter
+from .htmltext import visible_text
 from .output import clean_stale, commit, discard, prepare_out, temp_for, write_bytes
-from .worker import JobFailed, run_parallel
 from .problems import Mark, Problem, ReportError
 from .provenance import Seeds, check_provenance, load_seeds
 from .render import Edition, Rendered, make_environment, render_edition
-from .htmltext import visible_text
+from .worker import JobFailed, run_parallel
 from .yamlload import Map, Scalar, load_file
 
 __all__ = ["FORMATS", "BuildResult", "Project", "build", "gather"]
@@ -209,9 +209,9 @@ def _load_strings(config: Config, problems: list[Problem]) -> dict[str, dict[str
         if missing:
             problems.append(Problem(value.mark, f"{key.value}: missing " + ", ".join(missing)))
         strings[key.value] = entry
-    for key in _REQUIRED_STRINGS:
-        if key not in strings:
-            problems.append(Problem(node.mark, f"missing string {key!r}",
+    for name in _REQUIRED_STRINGS:
+        if name not in strings:
+            problems.append(Problem(node.mark, f"missing string {name!r}",
                                     "the engine prints it in charts and cross-references"))
     return strings
 

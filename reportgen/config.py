@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def config_help() -> list[tuple[str, str, str]]:
     for f in fields(Config):
         if f.metadata.get("kind") == "internal":
             continue
-        default = f.default if f.default_factory is Ellipsis else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default_factory is MISSING else f.default_factory()
         rows.append((f.name, repr(default), f.metadata["help"]))
     return rows
 

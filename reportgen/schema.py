@@ -254,8 +254,10 @@ class _Validator:
         self.languages = languages
         self.problems = problems
 
-    def fail(self, node: Node, path: str, message: str, hint: str = "") -> None:
+    def fail(self, node: Node, path: str, message: str, hint: str = "") -> Any:
+        """Record a problem; return None, so callers can ``return self.fail(...)``."""
         self.problems.append(Problem(node.mark, f"{path}: {message}", hint))
+        return None
 
     def record(self, node: Node, collection: CollectionSpec) -> Record:
         out = Record(collection.name, node.mark)
@@ -359,21 +361,24 @@ class _Validator:
                 ok = ok and value is not None
                 if value is not None:
                     out[key.value] = value
-        for key in keys:
-            if key not in {k.value for k, _ in node.pairs}:
-                self.fail(node, path, f"missing {key!r}")
+        given = {k.value for k, _ in node.pairs}
+        for name in keys:
+            if name not in given:
+                self.fail(node, path, f"missing {name!r}")
                 ok = False
         return out if ok else None
 
     def string(self, node: Node, path: str) -> str | None:
         if not isinstance(node, Scalar):
-            return self.fail(node, path, "expected text, got a " + _shape(node))
-        if node.plain and _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != \
-                "tag:yaml.org,2002:str":
-            return self.fail(node, path, f"ambiguous value {node.value!r}: YAML tools read it "
+            self.fail(node, path, "expected text, got a " + _shape(node))
+            return None
+        if node.plain and _yaml11_tag(node.value) != "tag:yaml.org,2002:str":
+            self.fail(node, path, f"ambiguous value {node.value!r}: YAML tools read it "
                              "as a boolean, number or null", "put it in quotes if it is text")
+            return None
         if not node.value.strip():
-            return self.fail(node, path, "expected text, got an empty value")
+            self.fail(node, path, "expected text, got an empty value")
+            return None
         return node.value
 
     def scalar(self, node: Scalar, spec: FieldSpec, path: str) -> Any:
@@ -415,6 +420,12 @@ class _Validator:
                 return self.fail(node, path, f"{text!r} is not a real date")
             return Date(year, month, day)
         return self.fail(node, path, f"expected {_describe(spec)}")
+
+
+def _yaml11_tag(text: str) -> str:
+    """Return the tag YAML 1.1 tools would give ``text`` written as a plain scalar."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 def _describe(spec: FieldSpec | None) -> str:

@@ -38,7 +38,7 @@ def _child(func: Callable[[Any], Any], job: Any, conn: Connection, memory_mb: in
         conn.send(("ok", func(job)))
     except MemoryError:
         conn.send(("error", f"ran out of memory (limit {memory_mb} MiB: memory_limit_mb)"))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+    except BaseException as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
@@ -68,9 +68,8 @@ def run_parallel(func: Callable[[T], R], jobs: Sequence[T], *, timeout: float,
 
 
 def _collect(r: _Running[Any], deadline: float, timeout: float, name: str) -> Any:
-    if not r.conn.poll(max(0.0, deadline - time.monotonic())):
-        if r.process.is_alive():
-            raise JobFailed(f"{name}: rendering took longer than {timeout:g} s "
+    if not r.conn.poll(max(0.0, deadline - time.monotonic())) and r.process.is_alive():
+        raise JobFailed(f"{name}: rendering took longer than {timeout:g} s "
                             "(render_timeout in reportgen.yaml)")
     try:
         status, value = r.conn.recv()
