@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .dataset import Dataset
 from .formats import Formatter
+from .htmltext import visible_text
 from .problems import Problem, ReportError
 from .schema import Date, Quantity, Record, Text
 
@@ -79,7 +80,7 @@ def chart_specs(dataset: Dataset, formatter: Formatter,
 
 def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme) -> dict[str, DrawnChart]:
     """Draw every spec as SVG (this is where matplotlib gets imported)."""
-    from .charts import chart_strings, render_svg
+    from .charts import render_svg
 
     drawn = {}
     for cid, spec in specs.items():
@@ -87,8 +88,9 @@ def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme) -> dict[str, Drawn
                      for b in spec.bars)
         rows += tuple((m.date_text + (f" ({m.stated_text})" if m.stated_text else ""), m.label)
                       for m in spec.milestones)
-        drawn[cid] = DrawnChart(cid, render_svg(spec, theme), rows,
-                                tuple(chart_strings(spec)))
+        svg = render_svg(spec, theme)
+        # The SVG keeps its labels as text, so what it draws can be read back from it.
+        drawn[cid] = DrawnChart(cid, svg, rows, (visible_text(svg),))
     return drawn
 
 

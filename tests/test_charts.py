@@ -1,7 +1,6 @@
 """Tests for the chart module: honest encodings, inlinable SVG, stable bytes."""
 
 # Chinese test data uses full-width punctuation, as the report does.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
