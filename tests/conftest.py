@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -57,3 +58,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """Return every file below ``folder`` with its bytes, to prove nothing changed."""
     return {str(p.relative_to(folder)): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+
+
+@pytest.fixture(scope="session")
+def briefing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the shipped briefing (both editions, PDF and HTML) once; return its out folder."""
+    out = tmp_path_factory.mktemp("briefing-out")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01, fixed for tests
+    run = run_cli("build", "--project", ROOT, "--out", out, env=env)
+    assert run.code == 0, run.err
+    return out
