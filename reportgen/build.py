@@ -80,7 +80,7 @@ def build(config: Config, languages: list[str] | None = None,
     fonts = _preflight_fonts(config)
     result = BuildResult()
 
-    env = make_environment(config.path("templates"))
+    env = make_environment(config.path("templates"), config.render_timeout)
     meta = _meta(config)
     planned: list[tuple[str, str, Rendered]] = []
     problems: list[Problem] = []

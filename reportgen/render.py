@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,15 +42,66 @@ class Rendered:
     notes: int
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
+# Templates may come from someone else: one expression must not exhaust memory or time.
+_MAX_ITEMS = 10_000_000  # characters or items one '*' may produce
+_MAX_BITS = 100_000  # size of an integer one '**' may produce
+RENDER_SECONDS = 300
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with '*' and '**' refused when the result would be huge."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    render_seconds: float = RENDER_SECONDS
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                        and len(seq) * times > _MAX_ITEMS:
+                    raise jinja2.exceptions.SecurityError(
+                        f"'*' would make {len(seq) * times:,} items, more than {_MAX_ITEMS:,}")
+        elif isinstance(left, int) and isinstance(right, int) and right > 0 \
+                and abs(left) > 1 and left.bit_length() * right > _MAX_BITS:
+            raise jinja2.exceptions.SecurityError(f"'**' result too large: {left} ** {right}")
+        return super().call_binop(context, operator, left, right)
+
+
+class _TooSlow(jinja2.TemplateRuntimeError):
+    """Rendering ran past its time limit."""
+
+
+def make_environment(templates: Path, seconds: float = RENDER_SECONDS) -> jinja2.Environment:
     """Return a sandboxed Jinja environment that loads only from ``templates``."""
-    return ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.render_seconds = seconds
+    return env
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow inside the block after ``seconds`` (main thread only)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TooSlow(f"rendering took longer than {seconds:g} s "
+                       "(render_timeout in reportgen.yaml)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _Rich(str):
@@ -283,16 +337,17 @@ def _render_once(env: jinja2.Environment, template: str, page: _Page,
     env.filters["in_lang"] = lambda text, lang: _in_lang(page, text, lang)
     env.filters["date"] = lambda d: page.formatter.date(d) if isinstance(d, Date) else d
     try:
-        return env.get_template(template).render(context)
+        with _time_limit(getattr(env, "render_seconds", 0)):
+            return env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise ReportError(Problem(Mark(f"templates/{exc.name or template}", exc.lineno),
                                   f"template syntax error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
-        raise ReportError(Problem(Mark(f"templates/{template}"),
+        raise ReportError(Problem(_template_mark(exc, template),
                                   f"template not found: {exc.name}",
                                   "templates load only from the templates folder")) from None
     except (jinja2.UndefinedError, jinja2.TemplateRuntimeError, jinja2.exceptions.SecurityError,
-            TypeError, KeyError, ValueError) as exc:
+            TypeError, LookupError, ValueError, ArithmeticError, RecursionError) as exc:
         message = str(exc).replace(f"'{_View.__module__}._View object'", "the record")
         raise ReportError(Problem(_template_mark(exc, template),
                                   f"template error: {message}")) from None
