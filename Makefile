@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The browser tests' npm packages (axe-core, the Nu Html Checker), pinned by the lockfile.
+NPM_DIR   := tests/browser
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 
 .PHONY: build test check bench lint clean system-build system-test
 
 build: system-build $(STAMP)
 	$(PY) -m reportgen build
 
-test: system-test $(STAMP)
+test: system-test $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest
 
 check: $(STAMP)
@@ -30,6 +33,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; the system one is used.
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --ignore-scripts --no-audit --no-fund
+	touch $(NPM_STAMP)
 
 clean:
 	rm -rf $(VENV) out/*.pdf out/*.html out/.cache
