@@ -91,11 +91,7 @@ def write_pdf(job: PdfJob) -> PdfResult:
         fetcher = _fetcher(job.base_dir, result)
         html = weasyprint.HTML(string=job.html, base_url=str(job.base_dir) + "/",
                                url_fetcher=fetcher)
-        try:
-            document = html.render(pdf_tags=True)
-        except weasyprint.urls.FatalURLFetchingError as exc:
-            result.errors.append(str(exc))
-            return result
+        document = html.render(pdf_tags=True)
         result.pages = len(document.pages)
         if result.pages > job.page_limit:
             result.errors.append(f"the PDF would have {result.pages} pages, more than the "
@@ -119,6 +115,17 @@ def write_pdf(job: PdfJob) -> PdfResult:
         if job.variant:
             options["pdf_variant"] = job.variant
         document.write_pdf(job.target, **options)
+    except weasyprint.urls.FatalURLFetchingError as exc:
+        # Raised by our fetcher for stylesheets, images and attachments alike.
+        result.errors.append(str(exc))
+    except OSError as exc:
+        result.errors.append(f"cannot write the PDF: {exc.strerror or exc} "
+                             "(is the disk full, or the output folder read-only?)")
+    except MemoryError:
+        raise  # the worker reports it with the memory limit
+    except Exception as exc:  # a layout crash comes from the template's CSS: report it
+        result.errors.append(f"WeasyPrint could not lay out the document: "
+                             f"{type(exc).__name__}: {exc} (check the template's CSS)")
     finally:
         logger.removeHandler(handler)
     return result
