@@ -69,10 +69,14 @@ def _codepoints(font: FontFile, cache: Path | None) -> set[int]:
         points = set(tt.getBestCmap())
     if cache_file:
         stored[key] = sorted(points)
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored), encoding="utf-8")
-        tmp.replace(cache_file)
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(stored), encoding="utf-8")
+            tmp.replace(cache_file)
+        except OSError:
+            # The cache only saves time: a full or read-only disk must not fail the check.
+            tmp.unlink(missing_ok=True)
     return points
 
 
