@@ -44,10 +44,16 @@ def temp_for(final: Path) -> Path:
 
 def write_bytes(tmp: Path, data: bytes) -> None:
     """Write ``data`` to the temporary file ``tmp`` and flush it to disk."""
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(Problem(Mark(tmp.name.split("-", 2)[-1].removesuffix(".tmp")),
+                                  f"cannot write the file: {exc.strerror or exc}",
+                                  "is the disk full, or the output folder read-only?")) from None
 
 
 def commit(pairs: Iterable[tuple[Path, Path]]) -> None:
