@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import opencc
@@ -11,7 +12,7 @@ from conftest import ROOT, run_cli
 
 from reportgen.build import gather
 from reportgen.config import load_config
-from reportgen.schema import Text
+from reportgen.schema import Source, Text
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,37 @@ def test_impossible_dates_are_corrected_and_marked(project) -> None:  # type: ig
         assert event["date"].year == 2025 or event["date"] != event["corrected"]
         assert "correction" in event, event.id
     assert len(project.dataset.records("corrections")) >= 6
+
+
+class _Notes(HTMLParser):
+    """Collect the verbatim quotes of the notes section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quotes: set[str] = set()
+        self._depth = 0
+        self._buffer: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote":
+            self._depth += 1
+            self._buffer = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "blockquote" and self._depth:
+            self._depth -= 1
+            self.quotes.add("".join(self._buffer))
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self._buffer.append(data)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_sourced_fact_is_cited_in_the_report(project, briefing: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
+    quotes = {value.quote
+              for records in project.dataset.collections.values() for record in records
+              for _spec, value in project.dataset.fields(record) if isinstance(value, Source)}
+    parser = _Notes()
+    parser.feed((briefing / f"briefing.{lang}.html").read_text(encoding="utf-8"))
+    assert quotes - parser.quotes == set()
