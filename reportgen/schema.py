@@ -274,12 +274,14 @@ class _Validator:
             return [self.value(item, spec.of, f"{path}[{i}]") for i, item in enumerate(node.items)]
         if kind in ("object", "source", "quantity", "text"):
             if not isinstance(node, Map):
-                return self.fail(node, path, f"expected {_describe(spec)}", spec.help)
+                return self.fail(node, path, f"expected {_describe(spec)}, got a {_shape(node)}",
+                                 spec.help)
             if kind == "object":
                 return self.object(node, spec, path, {})
             return getattr(self, kind)(node, path)
         if not isinstance(node, Scalar):
-            return self.fail(node, path, f"expected {_describe(spec)}", spec.help)
+            return self.fail(node, path, f"expected {_describe(spec)}, got a {_shape(node)}",
+                             spec.help)
         return self.scalar(node, spec, path)
 
     def object(self, node: Node, spec: FieldSpec, path: str, out: dict[str, Any]) -> Any:
