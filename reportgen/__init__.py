@@ -4,11 +4,17 @@ The data flow is one line: config → load and validate data → charts → rend
 write PDF and HTML → out/.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .build import BuildResult, build, gather  # noqa: E402
-from .config import Config, load_config  # noqa: E402
-from .problems import Mark, Problem, ReportError  # noqa: E402
+if TYPE_CHECKING:
+    from .build import BuildResult, build, gather
+    from .config import Config, load_config
+    from .problems import Mark, Problem, ReportError
 
 __all__ = [
     "BuildResult",
@@ -21,3 +27,19 @@ __all__ = [
     "gather",
     "load_config",
 ]
+
+# Importing the package stays cheap: a no-change rebuild must answer before Jinja,
+# WeasyPrint or matplotlib are loaded, so public names are imported on first use.
+_HOMES = {
+    "BuildResult": "build", "build": "build", "gather": "build",
+    "Config": "config", "load_config": "config",
+    "Mark": "problems", "Problem": "problems", "ReportError": "problems",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'reportgen' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)
