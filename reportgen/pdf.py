@@ -6,11 +6,12 @@ import datetime as _dt
 import hashlib
 import io
 import logging
+import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PdfJob", "PdfResult", "write_pdf"]
+__all__ = ["PdfJob", "PdfResult", "warm_up", "write_pdf"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class PdfJob:
     variant: str = ""
     attachments: tuple[tuple[str, bytes], ...] = ()
     created: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()  # extra document info entries (the manifest)
 
 
 @dataclass
@@ -71,12 +73,29 @@ def _fetcher(base_dir: Path, result: PdfResult) -> Any:
                 path = Path(url2pathname(url.removeprefix("file://").split("?")[0]))
                 path = path.resolve()
                 if path.is_relative_to(root) and path.is_file():
-                    return URLFetcherResponse(url, body=path.read_bytes())
+                    # WeasyPrint needs the type: a stylesheet of unknown type is not applied.
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=path.read_bytes(),
+                                              headers={"Content-Type": kind})
             result.refused.append(url)
             raise FatalURLFetchingError(f"refused to fetch {url}: only files of the "
                                         "templates folder and data: URIs may be used")
 
     return _OwnFilesOnly()
+
+
+def warm_up(check_subsetter: bool = True) -> None:
+    """Import WeasyPrint and load the fonts, before any HTML is ready to lay out."""
+    import weasyprint
+
+    from .fonts import harfbuzz_subset_available
+
+    if check_subsetter and not harfbuzz_subset_available():
+        _LOG.warning("WeasyPrint did not find libharfbuzz-subset: font subsetting falls back "
+                     "to fontTools and writing PDFs is about 10x slower; install "
+                     "libharfbuzz-subset0 (run 'make build')")
+    # Laying out a line of text loads fontconfig and Pango's font map once, here.
+    weasyprint.HTML(string="<p>Aa 中文</p>").render()
 
 
 def write_pdf(job: PdfJob) -> PdfResult:
@@ -92,6 +111,7 @@ def write_pdf(job: PdfJob) -> PdfResult:
         html = weasyprint.HTML(string=job.html, base_url=str(job.base_dir) + "/",
                                url_fetcher=fetcher)
         document = html.render(pdf_tags=True)
+        document.metadata.custom.update(job.metadata)
         result.pages = len(document.pages)
         if result.pages > job.page_limit:
             result.errors.append(f"the PDF would have {result.pages} pages, more than the "
