@@ -1,29 +1,45 @@
-"""Build the report: gather and validate everything, render every edition, then write."""
+"""Build the report: gather and validate everything, render every edition, then write.
+
+A build answers from out/ when nothing changed (inputs are hashed first, before any heavy
+import), draws only the charts it has not drawn before, and lays PDFs out in processes
+that started importing WeasyPrint while this one was still validating and rendering.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import json
 import logging
 import os
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .cache import Cache, digest
 from .config import Config
-from .dataset import Dataset, load_dataset
-from .exhibits import DrawnChart, chart_specs, draw_charts
-from .fonts import FontFile, check_coverage, find_fonts, harfbuzz_subset_available
-from .formats import Formatter
-from .htmltext import visible_text
+from .fonts import FontFile, check_coverage, find_fonts
+from .manifest import Inputs, Manifest, fingerprint, manifest_path, sha256_file
 from .output import clean_stale, commit, discard, prepare_out, temp_for, write_bytes
 from .problems import Mark, Problem, ReportError
-from .provenance import Seeds, check_provenance, load_seeds
-from .render import Edition, Rendered, make_environment, render_edition
-from .worker import JobFailed, run_parallel
+from .progress import Progress
 from .yamlload import Map, Scalar, load_file
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+    from .exhibits import DrawnChart
+    from .formats import Formatter
+    from .pdf import PdfResult
+    from .prefork import Prefork
+    from .provenance import Seeds
+    from .render import Rendered
 
 __all__ = ["FORMATS", "BuildResult", "Project", "build", "gather"]
 
@@ -45,17 +61,33 @@ class Project:
 
 @dataclass
 class BuildResult:
-    """What a build wrote."""
+    """What a build wrote, and what it found already up to date."""
 
     files: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
     pages: dict[str, int] = field(default_factory=dict)
     charts: int = 0
+    drawn: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Output:
+    """One file to write: an edition in one format, and its HTML once rendered."""
+
+    lang: str
+    fmt: str
+    final: Path
+    tmp: Path
+    rendered: Rendered | None = None
+
+
 def gather(config: Config) -> Project:
     """Load and validate the data, the seeds and the UI strings; raise on any problem."""
+    from .dataset import load_dataset
+    from .provenance import check_provenance, load_seeds
+
     languages = tuple(config.languages)
     dataset = load_dataset(config.path("data"), languages, config.root)
     seeds, problems = load_seeds(config.path("seeds"), _display(config, "seeds"))
@@ -67,84 +99,179 @@ def gather(config: Config) -> Project:
 
 
 def build(config: Config, languages: list[str] | None = None,
-          formats: list[str] | None = None) -> BuildResult:
+          formats: list[str] | None = None, progress: Progress | None = None) -> BuildResult:
     """Build the requested editions and formats into the output folder."""
     started = time.perf_counter()
+    progress = progress or Progress(enabled=False)
     languages = languages or list(config.languages)
     formats = formats or list(FORMATS)
     _check_languages(config, languages)
     out = config.path("out")
+
+    # 1. Fingerprint the inputs; answer at once when every output is still the one we wrote.
+    fonts, meta = _fonts_and_meta(config)
+    inputs = fingerprint(config, meta["date"], fonts)
+    manifest = Manifest.load(manifest_path(config))
+    wanted = [out / f"{config.basename}.{lang}.{fmt}" for lang in languages for fmt in formats]
+    stale = set(manifest.stale(out, [p.name for p in wanted], inputs))
+    result = BuildResult(unchanged=[p for p in wanted if p.name not in stale])
+    if not stale:
+        result.seconds = time.perf_counter() - started
+        return result
     prepare_out(out, _display(config, "out"))
     clean_stale(out)
-    project = gather(config)
-    fonts = _preflight_fonts(config)
-    result = BuildResult()
+    outputs = _plan(config, [p for p in wanted if p.name in stale], manifest)
 
-    env = make_environment(config.path("templates"), config.render_timeout)
-    meta = _meta(config)
-    planned: list[tuple[str, str, Rendered]] = []
-    problems: list[Problem] = []
-    for lang in languages:
-        formatter = _formatter(project, lang)
-        strings = {k: v[lang] for k, v in project.strings.items()}
-        charts = draw_charts(chart_specs(project.dataset, formatter, strings), _theme(config))
-        result.charts += len(charts)
-        for fmt in formats:
-            edition = Edition(lang, config.html_lang.get(lang, lang), fmt)
-            rendered = render_edition(env, config.template, project.dataset, edition,
-                                      formatter, strings, charts, {**meta, "lang": lang,
-                                      "author": config.author.get(lang, "")})
-            problems += _check_glyphs(rendered, charts, fonts, lang, fmt, config)
-            planned.append((lang, fmt, rendered))
-    if problems:
-        raise ReportError(problems)
+    # 2. Start the PDF processes now: WeasyPrint's import overlaps everything below.
+    with _pdf_processes(config, outputs) as processes:
+        progress.start("validate")
+        project = gather(config)
+        progress.done("validate", f"{sum(map(len, project.dataset.collections.values()))} records")
 
-    finished = _write_all(config, project, planned, result, meta)
-    commit(finished)
-    result.files = [final for _, final in finished]
+        # 3. Draw charts and render every edition; each PDF starts as soon as its HTML is valid.
+        cache = config.path("out") / ".cache"
+        problems: list[Problem] = []
+        for lang in dict.fromkeys(o.lang for o in outputs):
+            mine = [o for o in outputs if o.lang == lang]
+            charts = _charts(project, lang, cache, inputs, result, progress)
+            progress.start(f"render {lang}")
+            for output in mine:
+                output.rendered = _render(project, output, charts, meta)
+                found = _check_glyphs(output.rendered, charts, fonts, lang, output.fmt, config)
+                problems += found
+                if output.fmt == "pdf" and not problems:
+                    _start_pdf(processes[output.final.name], output, project, meta, inputs)
+            progress.done(f"render {lang}", ", ".join(o.fmt for o in mine))
+        if problems:
+            raise ReportError(problems)
+
+        # 4. Write: HTML now, PDFs as their processes finish; all or nothing.
+        written = _write_all(config, outputs, processes, result, progress)
+    commit((o.tmp, o.final) for o in outputs)
+    manifest.record(inputs, written)
+    _write_manifest(config, manifest)
+    result.files = [o.final for o in outputs]
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _write_all(config: Config, project: Project, planned: list[tuple[str, str, Rendered]],
-               result: BuildResult, meta: dict[str, Any]) -> list[tuple[Path, Path]]:
-    """Write every output to a temporary file; PDFs are laid out in parallel processes."""
+def _plan(config: Config, stale: list[Path], manifest: Manifest) -> list[_Output]:
+    """Order the outputs so the longest PDF starts first (the build waits on it last)."""
+    def pages(path: Path) -> int:
+        return int(manifest.outputs.get(path.with_suffix(".pdf").name, {}).get("pages", 0))
+
+    order = {lang: i for i, lang in enumerate(config.languages)}
+    stale = sorted(stale, key=lambda p: (-pages(p), order.get(p.suffixes[-2][1:], 0)))
+    return [_Output(p.suffixes[-2][1:], p.suffix[1:], p, temp_for(p)) for p in stale]
+
+
+@contextmanager
+def _pdf_processes(config: Config, outputs: list[_Output]) -> Iterator[dict[str, Prefork]]:
+    """Fork one warming-up process per PDF to write; stop them all when the build ends."""
+    from .pdf import warm_up
+    from .prefork import Prefork
+
+    processes: dict[str, Prefork] = {}
+    try:
+        for output in outputs:
+            if output.fmt == "pdf":
+                first = not processes  # one warning about the font subsetter is enough
+                processes[output.final.name] = Prefork(
+                    functools.partial(warm_up, first), config.memory_limit_mb)
+        yield processes
+    except BaseException:
+        discard(o.tmp for o in outputs)
+        raise
+    finally:
+        for process in processes.values():
+            process.close()
+
+
+def _charts(project: Project, lang: str, cache: Path, inputs: Inputs, result: BuildResult,
+            progress: Progress) -> dict[str, DrawnChart]:
+    """Draw the edition's charts, or take them from the cache keyed by spec, theme, tools."""
+    from .exhibits import chart_specs, draw_charts
+
+    progress.start(f"charts {lang}")
+    strings = {k: v[lang] for k, v in project.strings.items()}
+    store = Cache(cache, "charts", keep=256)
+    specs = chart_specs(project.dataset, _formatter(project, lang), strings)
+    charts = draw_charts(specs, _theme(project.config), store, digest(inputs.tools))
+    result.charts += len(charts)
+    result.drawn += store.misses
+    progress.done(f"charts {lang}", f"{store.misses} drawn, {store.hits} cached")
+    return charts
+
+
+def _render(project: Project, output: _Output, charts: dict[str, DrawnChart],
+            meta: dict[str, Any]) -> Rendered:
+    from .render import Edition, make_environment, render_edition
+
+    config = project.config
+    env = make_environment(config.path("templates"), config.render_timeout)
+    edition = Edition(output.lang, config.html_lang.get(output.lang, output.lang), output.fmt)
+    strings = {k: v[output.lang] for k, v in project.strings.items()}
+    return render_edition(env, config.template, project.dataset, edition,
+                          _formatter(project, output.lang), strings, charts,
+                          {**meta, "lang": output.lang,
+                           "author": config.author.get(output.lang, "")})
+
+
+def _start_pdf(process: Prefork, output: _Output, project: Project, meta: dict[str, Any],
+               inputs: Inputs) -> None:
+    """Hand the edition's HTML to its waiting process (or take the PDF from the cache)."""
     from .pdf import PdfJob, write_pdf
 
-    out = config.path("out")
+    config = project.config
+    assert output.rendered is not None
     attachments = tuple((p.name, p.read_bytes()) for p in project.dataset.files)
-    finished: list[tuple[Path, Path]] = []
-    jobs: list[PdfJob] = []
-    names: list[str] = []
-    try:
-        for lang, fmt, rendered in planned:
-            final = out / f"{config.basename}.{lang}.{fmt}"
-            tmp = temp_for(final)
-            finished.append((tmp, final))
-            if fmt == "html":
-                write_bytes(tmp, rendered.html.encode("utf-8"))
-            else:
-                jobs.append(PdfJob(rendered.html, config.path("templates"), tmp,
-                                   config.basename, config.page_limit, config.pdf_variant,
-                                   attachments, meta["created"]))
-                names.append(final.name)
-        try:
-            pdfs = run_parallel(write_pdf, jobs, timeout=config.render_timeout,
-                                memory_mb=config.memory_limit_mb, names=names)
-        except JobFailed as exc:
-            raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
-                                      str(exc).split(": ", 1)[-1])) from None
-        problems = []
-        for name, pdf in zip(names, pdfs, strict=True):
+    # The manifest rides in the PDF's document information, as JSON.
+    record = json.dumps({"generator": meta["generator"], "inputs": inputs.as_json()},
+                        sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    job = PdfJob(output.rendered.html, config.path("templates"), output.tmp, config.basename,
+                 config.page_limit, config.pdf_variant, attachments, meta["created"],
+                 (("ReportgenManifest", record),))
+    process.submit(write_pdf, job)
+
+
+def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Prefork],
+               result: BuildResult, progress: Progress) -> dict[str, dict[str, Any]]:
+    """Write the HTML files and wait for the PDFs; return each output's manifest entry."""
+    from .worker import JobFailed
+
+    written: dict[str, dict[str, Any]] = {}
+    for output in outputs:
+        if output.fmt == "html":
+            assert output.rendered is not None
+            write_bytes(output.tmp, output.rendered.html.encode("utf-8"))
+    problems = []
+    for output in outputs:
+        name = output.final.name
+        if output.fmt == "pdf":
+            progress.start(f"pdf {name}")
+            try:
+                pdf: PdfResult = processes[name].result(config.render_timeout, name)
+            except JobFailed as exc:
+                raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
+                                          str(exc).split(": ", 1)[-1])) from None
             result.warnings += [f"{name}: {w}" for w in pdf.warnings]
             problems += [Problem(Mark(name), e) for e in pdf.errors]
             result.pages[name] = pdf.pages
-        if problems:
-            raise ReportError(problems)
-    except BaseException:
-        discard(tmp for tmp, _ in finished)
-        raise
-    return finished
+            progress.done(f"pdf {name}", f"{pdf.pages} pages")
+        written[name] = {"sha256": sha256_file(output.tmp)}
+        if name in result.pages:
+            written[name]["pages"] = result.pages[name]
+    if problems:
+        raise ReportError(problems)
+    return written
+
+
+def _write_manifest(config: Config, manifest: Manifest) -> None:
+    """Write the manifest beside the outputs, atomically, after they are in place."""
+    path = manifest_path(config)
+    tmp = temp_for(path)
+    write_bytes(tmp, manifest.text().encode("utf-8"))
+    commit([(tmp, path)])
 
 
 def _check_languages(config: Config, languages: list[str]) -> None:
@@ -155,25 +282,35 @@ def _check_languages(config: Config, languages: list[str]) -> None:
                                   "configured: " + ", ".join(config.languages)))
 
 
-def _preflight_fonts(config: Config) -> list[FontFile]:
-    fonts, problems = find_fonts(config.fonts, config.font_packages)
+def _fonts_and_meta(config: Config) -> tuple[list[FontFile], dict[str, Any]]:
+    """Look up the fonts and the report date at once: both wait on other programs."""
+    # WeasyPrint's subsetter is checked where WeasyPrint is imported: in the PDF processes.
+    found: list[tuple[list[FontFile], list[Problem]]] = []
+    lookup = threading.Thread(target=lambda: found.append(
+        find_fonts(config.fonts, config.font_packages)), daemon=True)
+    lookup.start()
+    try:
+        meta = _meta(config)
+    finally:
+        lookup.join()
+    fonts, problems = found[0] if found else find_fonts(config.fonts, config.font_packages)
     if problems:
         raise ReportError(problems)
-    if not harfbuzz_subset_available():
-        _LOG.warning("WeasyPrint did not find libharfbuzz-subset: font subsetting falls back "
-                     "to fontTools and writing PDFs is about 10x slower; install "
-                     "libharfbuzz-subset0 (run 'make build')")
-    return fonts
+    return fonts, meta
 
 
 def _check_glyphs(rendered: Rendered, charts: dict[str, DrawnChart], fonts: list[FontFile],
                   lang: str, fmt: str, config: Config) -> list[Problem]:
+    from .htmltext import visible_text
+
     texts = {f"{config.basename}.{lang}.{fmt}": visible_text(rendered.html)}
     texts.update({f"chart {cid} ({lang})": "".join(c.strings) for cid, c in charts.items()})
     return check_coverage(texts, fonts, config.path("out") / ".cache")
 
 
 def _formatter(project: Project, lang: str) -> Formatter:
+    from .formats import Formatter
+
     dataset = project.dataset
     return Formatter(lang, {r.id: r for r in dataset.records("units")},
                      {str(r["id"]): r for r in dataset.records("qualifiers")},
@@ -227,7 +364,7 @@ def _meta(config: Config) -> dict[str, Any]:
 
 
 def _report_date(config: Config) -> _dt.date:
-    """Pick the report date: configured, SOURCE_DATE_EPOCH, last commit, else today."""
+    """Pick the report date: configured, SOURCE_DATE_EPOCH, last commit, newest data, today."""
     if config.date:
         return _dt.date.fromisoformat(config.date)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -240,6 +377,12 @@ def _report_date(config: Config) -> _dt.date:
         stamp = ""
     if stamp.strip().isdigit():
         return _dt.datetime.fromtimestamp(int(stamp), _dt.UTC).date()
+    # Outside git, the newest data file dates the report: a rebuild tomorrow of the same
+    # data gives the same bytes, which "today" would not.
+    newest = max((p.stat().st_mtime for p in config.path("data").rglob("*") if p.is_file()),
+                 default=None)
+    if newest is not None:
+        return _dt.datetime.fromtimestamp(int(newest), _dt.UTC).date()
     return _dt.datetime.now(_dt.UTC).date()
 
 
@@ -249,3 +392,8 @@ def _display(config: Config, name: str) -> str:
         return str(path.resolve().relative_to(config.root.resolve()))
     except ValueError:
         return str(path)
+
+
+# ``reportgen.build`` names this function, as ``from reportgen import build`` expects, even
+# after this module was imported (which binds the package attribute to the module).
+setattr(sys.modules[__package__], "build", build)  # noqa: B010

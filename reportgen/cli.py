@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import FORMATS, build, gather
+from .build import FORMATS, BuildResult, build, gather
 from .config import load_config
 from .problems import ReportError
-from .provenance import coverage
+from .progress import Progress
 
 __all__ = ["main"]
 
@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if args.command == "check":
             return _check(config, args.strict, args.quiet)
-        result = build(config, args.lang, args.format)
+        result = build(config, args.lang, args.format,
+                       Progress(enabled=not args.quiet))
     except ReportError as exc:
         count = len(exc.problems)
         print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written",
@@ -101,15 +102,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in result.warnings:
         _LOG.warning("WeasyPrint: %s", warning)
     if not args.quiet:
-        pages = ", ".join(f"{k} {v} pages" for k, v in sorted(result.pages.items()))
-        names = " ".join(p.name for p in result.files)
-        print(f"built {len(result.files)} files ({names}); {pages or 'no PDF'}; "
-              f"{result.charts} charts; {result.seconds:.1f} s")
+        print(_summary(result))
     return 0
+
+
+def _summary(result: BuildResult) -> str:
+    """Return the one-line account of a build."""
+    if not result.files:
+        names = " ".join(p.name for p in result.unchanged)
+        return (f"up to date: {len(result.unchanged)} files ({names}) unchanged; "
+                f"{result.seconds:.2f} s")
+    pages = ", ".join(f"{k} {v} pages" for k, v in sorted(result.pages.items()))
+    names = " ".join(p.name for p in result.files)
+    kept = f"; {len(result.unchanged)} unchanged" if result.unchanged else ""
+    return (f"built {len(result.files)} files ({names}){kept}; {pages or 'no PDF'}; "
+            f"{result.charts} charts ({result.drawn} drawn); {result.seconds:.1f} s")
 
 
 def _check(config: object, strict: bool, quiet: bool) -> int:
     from .config import Config
+    from .provenance import coverage
 
     assert isinstance(config, Config)
     project = gather(config)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from .cache import Cache, digest
 from .dataset import Dataset
 from .formats import Formatter
 from .htmltext import visible_text
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     from .charts import ChartSpec, Theme
 
 __all__ = ["DrawnChart", "chart_specs", "draw_charts"]
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,17 +82,29 @@ def chart_specs(dataset: Dataset, formatter: Formatter,
     return specs
 
 
-def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme) -> dict[str, DrawnChart]:
-    """Draw every spec as SVG (this is where matplotlib gets imported)."""
-    from .charts import render_svg
+def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme, cache: Cache | None = None,
+                salt: str = "") -> dict[str, DrawnChart]:
+    """Draw every spec as SVG, or take it from ``cache`` (matplotlib loads only to draw)."""
+    from .charts import theme_digest
 
+    look = theme_digest(theme)
     drawn = {}
     for cid, spec in specs.items():
         rows = tuple((b.label + (f" · {b.group}" if b.group else ""), b.text)
                      for b in spec.bars)
         rows += tuple((m.date_text + (f" ({m.stated_text})" if m.stated_text else ""), m.label)
                       for m in spec.milestones)
-        svg = render_svg(spec, theme)
+        key = digest(asdict(spec), look, salt)
+        stored = cache.get(key) if cache else None
+        if stored is None:
+            from .charts import render_svg
+
+            _LOG.debug("drawing chart %s (%s)", cid, spec.lang)
+            svg = render_svg(spec, theme)
+            if cache:
+                cache.put(key, svg.encode("utf-8"))
+        else:
+            svg = stored.decode("utf-8")
         # The SVG keeps its labels as text, so what it draws can be read back from it.
         drawn[cid] = DrawnChart(cid, svg, rows, (visible_text(svg),))
     return drawn

@@ -1,0 +1,96 @@
+"""Start rendering processes before their jobs exist, so their imports overlap our work.
+
+A process forks at once, imports and warms up its tools (``warmup``), then waits for one
+job. The parent meanwhile validates data, draws charts and renders HTML; whatever the
+child spent on importing WeasyPrint is already paid when the HTML arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .worker import JobFailed
+
+__all__ = ["Prefork"]
+
+
+def _serve(warmup: Callable[[], None], jobs: Connection, results: Connection,
+           memory_mb: int) -> None:
+    # The limit keeps a runaway layout from taking the machine down with it.
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    with contextlib.suppress(Exception):  # the job meets the same problem and reports it
+        warmup()
+    try:
+        message = jobs.recv()
+    except (EOFError, OSError):
+        return  # the build ended (or died) without a job for us
+    if message is None:
+        return
+    func, job = message
+    try:
+        results.send(("ok", func(job)))
+    except MemoryError:
+        results.send(("error", f"ran out of memory (limit {memory_mb} MiB: memory_limit_mb)"))
+    except BaseException as exc:
+        results.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        results.close()
+
+
+class Prefork:
+    """One child process that warms up now and runs one job later."""
+
+    def __init__(self, warmup: Callable[[], None], memory_mb: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._jobs_child, self._jobs = context.Pipe(duplex=False)
+        self._results, results_child = context.Pipe(duplex=False)
+        self.memory_mb = memory_mb
+        self.process = context.Process(target=_serve, daemon=True, args=(
+            warmup, self._jobs_child, results_child, memory_mb))
+        self.process.start()
+        self._jobs_child.close()
+        results_child.close()
+        self.submitted = 0.0
+
+    def submit(self, func: Callable[[Any], Any], job: Any) -> None:
+        """Hand the job to the waiting process."""
+        self.submitted = time.monotonic()
+        self._jobs.send((func, job))
+
+    def result(self, timeout: float, name: str) -> Any:
+        """Wait for the job's result; raise JobFailed if it failed, died or ran late."""
+        left = max(0.0, self.submitted + timeout - time.monotonic())
+        if not self._results.poll(left) and self.process.is_alive():
+            raise JobFailed(f"{name}: rendering took longer than {timeout:g} s "
+                            "(render_timeout in reportgen.yaml)")
+        try:
+            status, value = self._results.recv()
+        except (EOFError, OSError):
+            self.process.join()
+            code = self.process.exitcode or 0
+            what = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit {code}"
+            raise JobFailed(f"{name}: the rendering process died ({what}); previous outputs "
+                            "are untouched") from None
+        if status != "ok":
+            raise JobFailed(f"{name}: {value}")
+        return value
+
+    def close(self) -> None:
+        """Stop the process if it still runs (no job, or the build failed) and reap it."""
+        with contextlib.suppress(OSError):
+            self._jobs.close()  # a child still waiting for a job sees EOF and exits
+        self.process.join(0.05)
+        if self.process.is_alive():
+            os.kill(self.process.pid or 0, signal.SIGKILL)
+        self.process.join()
+        self._results.close()
