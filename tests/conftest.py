@@ -61,10 +61,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def briefing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the shipped briefing (both editions, PDF and HTML) once; return its out folder."""
+def briefing_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    """Build the shipped briefing once; return its out folder and the CLI run (for stderr)."""
     out = tmp_path_factory.mktemp("briefing-out")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01, fixed for tests
     run = run_cli("build", "--project", ROOT, "--out", out, env=env)
     assert run.code == 0, run.err
-    return out
+    return out, run
+
+
+@pytest.fixture(scope="session")
+def briefing(briefing_build: tuple[Path, Run]) -> Path:
+    """Build the shipped briefing (both editions, PDF and HTML) once; return its out folder."""
+    return briefing_build[0]

@@ -1,0 +1,365 @@
+"""The shipped briefing's PDFs: content, structure, metadata, fonts, and how pages look.
+
+The reference-image test compares a few rendered pages (cover, a profile, a chart page)
+with PNGs under ``tests/reference/``. After an intended layout change, refresh them with
+
+    REPORTGEN_REFRESH_REFERENCES=1 .venv/bin/pytest tests/test_briefing_pdf.py
+
+and look at the new PNGs before committing them. On a mismatch the test saves the new
+render and a difference image under pytest's temporary folder and prints their paths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, Run, pdftotext
+from PIL import Image, ImageChops, ImageOps
+from pypdf import PdfReader
+
+LANGS = ("zh", "en")
+REFERENCES = Path(__file__).resolve().parent / "reference"
+# Mean absolute difference of grey levels (0 to 1) a page may drift from its reference:
+# small enough to catch a moved block or a changed font, large enough for antialiasing.
+TOLERANCE = 0.012
+REFERENCE_DPI = 30
+REFERENCE_PAGES = {  # name -> named destination (an element id) on the page to compare
+    "cover": "cover",
+    "profile": "ant-group",
+    "chart": "fig-scale",
+}
+
+
+def _squash(text: str) -> str:
+    """Drop all white space: pdftotext breaks CJK lines anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+def _pdf(briefing: Path, lang: str) -> Path:
+    return briefing / f"briefing.{lang}.pdf"
+
+
+@cache
+def _text(pdf: Path) -> str:
+    """pdftotext once per file: reading a CJK PDF back takes a second or more."""
+    return pdftotext(pdf)
+
+
+@cache
+def _reader(pdf: Path) -> PdfReader:
+    return PdfReader(pdf)
+
+
+def _data(name: str) -> Any:
+    return yaml.safe_load((ROOT / "data" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+class _Headings(HTMLParser):
+    """Collect, in document order, h2/h3 in <main> (outside .no-toc), exhibits and xrefs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # >0 while inside <main>
+        self.headings: list[tuple[int, str]] = []
+        self.exhibits: list[tuple[str, str]] = []  # (figure id, label text)
+        self.xrefs: list[tuple[str, str]] = []  # (href target, link text)
+        self._grab: tuple[str, list[str]] | None = None
+        self._grab_tag = ""
+        self._figure = ""
+        self._xref = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        classes = a.get("class", "").split()
+        if tag == "main":
+            self.depth += 1
+        if not self.depth:
+            return
+        if tag in ("h2", "h3") and "no-toc" not in classes and a.get("id"):
+            self._grab, self._grab_tag = (tag, []), tag
+        elif tag == "figure" and "exhibit" in classes:
+            self._figure = a["id"]
+        elif tag == "span" and "exhibit-label" in classes and self._figure:
+            self._grab, self._grab_tag = ("label", []), "span"
+        elif tag == "a" and "xref" in classes:
+            self._xref = a["href"].removeprefix("#")
+            self._grab, self._grab_tag = ("xref", []), "a"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "main":
+            self.depth -= 1
+        if self._grab is None or tag != self._grab_tag:
+            return
+        kind, parts = self._grab
+        text = " ".join("".join(parts).split())
+        if kind in ("h2", "h3"):
+            self.headings.append((int(kind[1]), text))
+        elif kind == "label":
+            self.exhibits.append((self._figure, text))
+            self._figure = ""
+        else:
+            self.xrefs.append((self._xref, text))
+        self._grab = None
+
+    def handle_data(self, data: str) -> None:
+        if self._grab is not None:
+            self._grab[1].append(data)
+
+
+def _parse_html(briefing: Path, lang: str) -> _Headings:
+    parser = _Headings()
+    parser.feed((briefing / f"briefing.{lang}.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def _outline(items: list[Any], level: int = 1) -> Iterator[tuple[int, str]]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _outline(item, level + 1)
+        else:
+            yield level, " ".join(str(item["/Title"]).split())
+
+
+# --- content ---
+
+
+def test_chinese_edition_prints_data_quotes_and_qualifiers(briefing: Path) -> None:
+    text = _squash(_text(_pdf(briefing, "zh")))
+    report = _data("report")["report"]
+    assert _squash(report["title"]["zh"].split("：")[0]) in text
+    assert "核心要点" in text and "关键数据" in text and "图表目录" in text
+    # Key figures print with their qualifiers, never as bare points.
+    assert "超过10亿名用户" in text
+    assert "60%及以上" in text
+    # The notes hold verbatim seed quotes, in the seed's own (Traditional) script.
+    quote = next(m["source"]["quote"] for m in _data("metrics")["metrics"]
+                 if m["id"] == "m-ant-users")
+    assert _squash(quote) in text
+    # The cover date comes from SOURCE_DATE_EPOCH, spelled out for the edition.
+    assert "2026年1月1日" in text
+
+
+def test_english_edition_prints_data_and_dates(briefing: Path) -> None:
+    text = " ".join(_text(_pdf(briefing, "en")).split())
+    assert "Key takeaways" in text and "List of exhibits" in text
+    assert "over 1 billion users" in text
+    assert "1 January 2026" in text
+    assert "Frequently asked questions" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_page_count_is_sane(briefing: Path, lang: str) -> None:
+    pages = len(_reader(_pdf(briefing, lang)).pages)
+    assert 24 <= pages <= 60, pages
+
+
+# --- structure ---
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_outline_matches_headings(briefing: Path, lang: str) -> None:
+    outline = list(_outline(_reader(_pdf(briefing, lang)).outline))
+    headings = [(level - 1, text) for level, text in _parse_html(briefing, lang).headings]
+    assert outline == headings
+    assert len(outline) > 30
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_exhibits_are_numbered_in_order_and_references_resolve(briefing: Path,
+                                                               lang: str) -> None:
+    page = _parse_html(briefing, lang)
+    word = "图表" if lang == "zh" else "Exhibit"
+    labels = [label for _, label in page.exhibits]
+    assert labels == [f"{word} {n}" for n in range(1, len(labels) + 1)]
+    placed = dict(page.exhibits)
+    assert page.xrefs, "the text refers to no exhibit"
+    for target, text in page.xrefs:
+        assert target in placed, f"reference to {target}, which is not placed"
+        assert text == placed[target], f"{text!r} links to {target}, labelled {placed[target]!r}"
+    # In the PDF, no "Exhibit N" names a number beyond the last exhibit.
+    numbers = {int(n) for n in re.findall(rf"{word}\s*(\d+)", _text(_pdf(briefing, lang)))}
+    assert numbers == set(range(1, len(labels) + 1))
+
+
+def test_every_chart_in_data_is_drawn(briefing: Path) -> None:
+    charts = [x["id"] for x in _data("exhibits")["exhibits"] if x["kind"] == "chart"]
+    assert len(charts) >= 7
+    for lang in LANGS:
+        destinations = _reader(_pdf(briefing, lang)).named_destinations
+        placed = dict(_parse_html(briefing, lang).exhibits)
+        for cid in charts:
+            assert cid in placed, f"{cid} not placed in the {lang} HTML"
+            assert cid in destinations, f"{cid} not placed in the {lang} PDF"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_references_and_notes_are_links(briefing: Path, lang: str) -> None:
+    reader = _reader(_pdf(briefing, lang))
+    links = [a.get_object() for p in reader.pages for a in p.get("/Annots", [])
+             if a.get_object().get("/Subtype") == "/Link"]
+    internal = [a for a in links if "/Dest" in a or "/GoTo" in str(a.get("/A", {}))]
+    assert len(internal) > 200  # note markers, exhibit references, contents entries
+    destinations = reader.named_destinations
+    assert "note-1" in destinations and "tbl-corrections" in destinations
+
+
+# --- metadata, attachments, fonts, file structure ---
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_metadata(briefing: Path, lang: str) -> None:
+    reader = _reader(_pdf(briefing, lang))
+    meta = reader.metadata
+    assert meta is not None
+    report = _data("report")["report"]
+    assert meta.title == report["title"][lang]
+    assert meta.author
+    assert meta.subject == report["subtitle"][lang]
+    assert meta.get("/Keywords")
+    root = reader.trailer["/Root"]
+    assert str(root["/Lang"]) == ("zh-Hans" if lang == "zh" else "en")
+    # Tagged PDF: a structure tree, and the document says it is marked.
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_data_files_are_attached(briefing: Path, lang: str) -> None:
+    attached = _reader(_pdf(briefing, lang)).attachments
+    expected = {p.name for p in (ROOT / "data").glob("*.yaml")}
+    assert expected <= set(attached)
+    exhibits = attached["exhibits.yaml"][0]
+    assert exhibits == (ROOT / "data" / "exhibits.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_all_fonts_embedded_and_subset(briefing: Path, lang: str) -> None:
+    out = subprocess.run(["pdffonts", str(_pdf(briefing, lang))], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    rows = out[2:]  # after the header and its dashed rule
+    assert rows, "no fonts listed"
+    for row in rows:
+        # Columns: name type encoding emb sub uni object ID; type may hold spaces,
+        # so read the flags from the right.
+        emb, sub = row.split()[-5:-3]
+        assert (emb, sub) == ("yes", "yes"), row
+    assert any("CJK" in row for row in rows)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_qpdf_check_passes(briefing: Path, lang: str) -> None:
+    proc = subprocess.run(["qpdf", "--check", str(_pdf(briefing, lang))],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No syntax or stream encoding errors found" in proc.stdout
+
+
+def test_build_logs_no_weasyprint_warning(briefing_build: tuple[Path, Run]) -> None:
+    _, run = briefing_build
+    assert "WeasyPrint" not in run.err, run.err
+    assert "WARNING" not in run.err.upper(), run.err
+
+
+VARIANTS = {"pdf/a-3b": "a3b", "pdf/ua-1": "ua1"}
+
+
+@pytest.fixture(scope="module")
+def variant_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build the English PDF once per --pdf-variant, both builds running at the same time."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    procs: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+    for variant, name in VARIANTS.items():
+        out = tmp_path_factory.mktemp(f"variant-{name}")
+        procs[variant] = (subprocess.Popen(
+            [sys.executable, "-m", "reportgen", "build", "--project", str(ROOT), "--out",
+             str(out), "--lang", "en", "--format", "pdf", "--pdf-variant", variant],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out)
+    pdfs: dict[str, Path] = {}
+    for variant, (proc, out) in procs.items():
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        assert "WeasyPrint" not in err, err
+        pdfs[variant] = out / "briefing.en.pdf"
+    return pdfs
+
+
+def _xmp(reader: PdfReader) -> str:
+    return str(reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8"))
+
+
+def test_pdf_a3b_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
+    pdf = variant_pdfs["pdf/a-3b"]
+    reader = PdfReader(pdf)
+    xmp = _xmp(reader)
+    # The PDF/A identification schema, part 3 conformance B, and an output intent.
+    assert re.search(r'pdfaid:part(="|>)3', xmp), xmp[:2000]
+    assert re.search(r'pdfaid:conformance(="|>)B', xmp), xmp[:2000]
+    assert "/OutputIntents" in reader.trailer["/Root"]
+    assert reader.attachments  # PDF/A-3 allows the attached data files
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True,
+                          check=False).returncode == 0
+
+
+def test_pdf_ua1_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
+    pdf = variant_pdfs["pdf/ua-1"]
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    # The PDF/UA identification, plus what UA relies on: tags, language, title shown.
+    assert re.search(r'pdfuaid:part(="|>)1', _xmp(reader))
+    assert "/StructTreeRoot" in root and str(root["/Lang"]) == "en"
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert reader.metadata is not None and reader.metadata.title
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True,
+                          check=False).returncode == 0
+
+
+# --- how pages look ---
+
+
+def _page_of(pdf: Path, destination: str) -> int:
+    reader = PdfReader(pdf)
+    return reader.get_destination_page_number(reader.named_destinations[destination]) + 1
+
+
+def _render(pdf: Path, page: int, target: Path) -> Image.Image:
+    stem = target.with_suffix("")
+    subprocess.run(["pdftoppm", "-png", "-r", str(REFERENCE_DPI), "-f", str(page), "-l",
+                    str(page), "-singlefile", str(pdf), str(stem)], check=True)
+    return Image.open(target).convert("L")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", sorted(REFERENCE_PAGES))
+def test_pages_look_like_their_references(briefing: Path, tmp_path: Path, lang: str,
+                                          name: str) -> None:
+    pdf = _pdf(briefing, lang)
+    page = 1 if name == "cover" else _page_of(pdf, REFERENCE_PAGES[name])
+    reference = REFERENCES / f"{lang}-{name}.png"
+    new = _render(pdf, page, tmp_path / f"{lang}-{name}.png")
+    if os.environ.get("REPORTGEN_REFRESH_REFERENCES"):
+        REFERENCES.mkdir(exist_ok=True)
+        new.save(reference, optimize=True)
+        return
+    assert reference.is_file(), (f"no reference image {reference}; create it with "
+                                 "REPORTGEN_REFRESH_REFERENCES=1")
+    old = Image.open(reference).convert("L")
+    assert new.size == old.size, f"page size changed: {old.size} -> {new.size}"
+    diff = ImageChops.difference(new, old)
+    mean = sum(i * n for i, n in enumerate(diff.histogram())) / (255 * new.width * new.height)
+    if mean > TOLERANCE:
+        diff_path = tmp_path / f"{lang}-{name}-diff.png"
+        ImageOps.autocontrast(diff).save(diff_path)
+        print(f"page {page} differs from {reference}: new render {tmp_path / reference.name}, "
+              f"difference {diff_path}")
+        pytest.fail(f"{lang} {name} page differs by {mean:.4f} (> {TOLERANCE}); see {diff_path}")
