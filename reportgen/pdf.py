@@ -41,19 +41,35 @@ class PdfResult:
     refused: list[str] = field(default_factory=list)
 
 
+_NOTDEF = ".notdef glyph rendered for Unicode string unsupported by fonts:"
+
+
 class _Collector(logging.Handler):
     """Keep WeasyPrint's warnings and errors so the build can report (or fail on) them."""
 
     def __init__(self, result: PdfResult) -> None:
         super().__init__(logging.WARNING)
         self.result = result
+        self.missing: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.levelno >= logging.ERROR:
+        if message.startswith(_NOTDEF):
+            # Text drawn as empty boxes is a broken PDF: the font was not found or not loaded.
+            self.missing.append(message.removeprefix(_NOTDEF).strip())
+        elif record.levelno >= logging.ERROR:
             self.result.errors.append(message)
         else:
             self.result.warnings.append(message)
+
+    def finish(self) -> None:
+        """Report text drawn without glyphs once, however many characters it was."""
+        if self.missing:
+            shown = ", ".join(dict.fromkeys(self.missing[:8]))
+            self.result.errors.append(
+                f"{len(self.missing)} characters were drawn as empty boxes (no glyph), e.g. "
+                f"{shown}: a font could not be found or loaded (check fonts in reportgen.yaml "
+                "and memory_limit_mb)")
 
 
 def _fetcher(base_dir: Path, result: PdfResult) -> Any:
@@ -112,6 +128,9 @@ def write_pdf(job: PdfJob) -> PdfResult:
                                url_fetcher=fetcher)
         document = html.render(pdf_tags=True)
         document.metadata.custom.update(job.metadata)
+        # Dates come from the report date, never from the clock, so bytes are reproducible.
+        document.metadata.created = document.metadata.created or job.created or None
+        document.metadata.modified = document.metadata.modified or job.created or None
         result.pages = len(document.pages)
         if result.pages > job.page_limit:
             result.errors.append(f"the PDF would have {result.pages} pages, more than the "
@@ -148,4 +167,5 @@ def write_pdf(job: PdfJob) -> PdfResult:
                              f"{type(exc).__name__}: {exc} (check the template's CSS)")
     finally:
         logger.removeHandler(handler)
+        handler.finish()
     return result
