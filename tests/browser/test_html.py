@@ -117,6 +117,24 @@ def test_loads_offline_without_requests_or_errors(browser: Browser, briefing: Pa
         visit.close()
 
 
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_print_gives_a_clean_black_on_white_document(browser: Browser, briefing: Path, lang: str) -> None:
+    # Printed from a browser in dark mode: the print rules must still win.
+    visit = Visit(browser, _edition(briefing, lang), 1280, "dark")
+    try:
+        visit.page.emulate_media(media="print")
+        hidden = visit.page.evaluate(
+            """() => ['#toc', '.skip', '.lang-switch', 'details.chart-data'].filter(
+                 s => [...document.querySelectorAll(s)].some(e => getComputedStyle(e).display !== 'none'))""")
+        assert hidden == [], f"printed although screen-only: {hidden}"
+        colours = visit.page.evaluate(
+            "[document.documentElement, document.body].map(getComputedStyle)"
+            ".map((s, i) => i ? s.color : s.backgroundColor)")
+        assert colours == ["rgb(255, 255, 255)", "rgb(31, 35, 40)"], colours
+    finally:
+        visit.close()
+
+
 def _overflow(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
