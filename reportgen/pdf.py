@@ -122,6 +122,8 @@ def write_pdf(job: PdfJob) -> PdfResult:
     handler = _Collector(result)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
+    # Collected here and reported once by the build, not printed as they happen.
+    propagate, logger.propagate = logger.propagate, False
     try:
         fetcher = _fetcher(job.base_dir, result)
         html = weasyprint.HTML(string=job.html, base_url=str(job.base_dir) + "/",
@@ -167,5 +169,6 @@ def write_pdf(job: PdfJob) -> PdfResult:
                              f"{type(exc).__name__}: {exc} (check the template's CSS)")
     finally:
         logger.removeHandler(handler)
+        logger.propagate = propagate
         handler.finish()
     return result
