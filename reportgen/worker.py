@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -14,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 __all__ = ["JobFailed", "run_parallel"]
 
+_PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -29,7 +31,20 @@ class _Running(Generic[T]):
     conn: Connection
 
 
-def _child(func: Callable[[Any], Any], job: Any, conn: Connection, memory_mb: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when the build that started it dies (e.g. SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: an orphan runs until its own work ends
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _child(func: Callable[[Any], Any], job: Any, conn: Connection, memory_mb: int,
+           parent: int) -> None:
+    _die_with_parent(parent)
     # The limit keeps a runaway layout from taking the machine down with it.
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -52,7 +67,8 @@ def run_parallel(func: Callable[[T], R], jobs: Sequence[T], *, timeout: float,
     try:
         for job in jobs:
             parent, child = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(func, job, child, memory_mb),
+            process = context.Process(target=_child,
+                                      args=(func, job, child, memory_mb, os.getpid()),
                                       daemon=True)
             process.start()
             child.close()
