@@ -60,6 +60,11 @@ def _reader(pdf: Path) -> PdfReader:
     return PdfReader(pdf)
 
 
+def _root(reader: PdfReader) -> Any:
+    """The document catalog, as a plain mapping (pypdf types it loosely)."""
+    return reader.trailer["/Root"]
+
+
 def _data(name: str) -> Any:
     return yaml.safe_load((ROOT / "data" / f"{name}.yaml").read_text(encoding="utf-8"))
 
@@ -226,7 +231,7 @@ def test_pdf_metadata(briefing: Path, lang: str) -> None:
     assert meta.author
     assert meta.subject == report["subtitle"][lang]
     assert meta.get("/Keywords")
-    root = reader.trailer["/Root"]
+    root = _root(reader)
     assert str(root["/Lang"]) == ("zh-Hans" if lang == "zh" else "en")
     # Tagged PDF: a structure tree, and the document says it is marked.
     assert "/StructTreeRoot" in root
@@ -294,7 +299,7 @@ def variant_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _xmp(reader: PdfReader) -> str:
-    return str(reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8"))
+    return str(_root(reader)["/Metadata"].get_object().get_data().decode("utf-8"))
 
 
 def test_pdf_a3b_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
@@ -304,7 +309,7 @@ def test_pdf_a3b_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
     # The PDF/A identification schema, part 3 conformance B, and an output intent.
     assert re.search(r'pdfaid:part(="|>)3', xmp), xmp[:2000]
     assert re.search(r'pdfaid:conformance(="|>)B', xmp), xmp[:2000]
-    assert "/OutputIntents" in reader.trailer["/Root"]
+    assert "/OutputIntents" in _root(reader)
     assert reader.attachments  # PDF/A-3 allows the attached data files
     assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True,
                           check=False).returncode == 0
@@ -313,7 +318,7 @@ def test_pdf_a3b_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
 def test_pdf_ua1_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
     pdf = variant_pdfs["pdf/ua-1"]
     reader = PdfReader(pdf)
-    root = reader.trailer["/Root"]
+    root = _root(reader)
     # The PDF/UA identification, plus what UA relies on: tags, language, title shown.
     assert re.search(r'pdfuaid:part(="|>)1', _xmp(reader))
     assert "/StructTreeRoot" in root and str(root["/Lang"]) == "en"
@@ -329,7 +334,9 @@ def test_pdf_ua1_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
 
 def _page_of(pdf: Path, destination: str) -> int:
     reader = PdfReader(pdf)
-    return reader.get_destination_page_number(reader.named_destinations[destination]) + 1
+    number = reader.get_destination_page_number(reader.named_destinations[destination])
+    assert number is not None, destination
+    return number + 1
 
 
 def _render(pdf: Path, page: int, target: Path) -> Image.Image:
