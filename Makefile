@@ -15,6 +15,9 @@ build: system-build $(STAMP)
 test: system-test $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest
 
+bench: system-build $(STAMP)
+	$(PY) benchmarks/bench.py
+
 check: $(STAMP)
 	$(PY) -m reportgen check
 

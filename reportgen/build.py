@@ -128,20 +128,22 @@ def build(config: Config, languages: list[str] | None = None,
         project = gather(config)
         progress.done("validate", f"{sum(map(len, project.dataset.collections.values()))} records")
 
-        # 3. Draw charts and render every edition; each PDF starts as soon as its HTML is valid.
+        # 3. Draw charts and render every edition; each PDF starts as soon as its HTML is
+        # valid, and HTML editions render last: no PDF waits on them.
         cache = config.path("out") / ".cache"
         problems: list[Problem] = []
-        for lang in dict.fromkeys(o.lang for o in outputs):
-            mine = [o for o in outputs if o.lang == lang]
-            charts = _charts(project, lang, cache, inputs, result, progress)
-            progress.start(f"render {lang}")
-            for output in mine:
-                output.rendered = _render(project, output, charts, meta)
-                found = _check_glyphs(output.rendered, charts, fonts, lang, output.fmt, config)
-                problems += found
-                if output.fmt == "pdf" and not problems:
-                    _start_pdf(processes[output.final.name], output, project, meta, inputs)
-            progress.done(f"render {lang}", ", ".join(o.fmt for o in mine))
+        charts: dict[str, dict[str, DrawnChart]] = {}
+        for output in sorted(outputs, key=lambda o: o.fmt != "pdf"):
+            lang = output.lang
+            if lang not in charts:
+                charts[lang] = _charts(project, lang, cache, inputs, result, progress)
+            progress.start(f"render {output.final.name}")
+            output.rendered = _render(project, output, charts[lang], meta)
+            problems += _check_glyphs(output.rendered, charts[lang], fonts, lang, output.fmt,
+                                      config)
+            if output.fmt == "pdf" and not problems:
+                _start_pdf(processes[output.final.name], output, project, meta, inputs)
+            progress.done(f"render {output.final.name}")
         if problems:
             raise ReportError(problems)
 

@@ -1,0 +1,315 @@
+"""Time reportgen builds in fresh processes and print one table of figures.
+
+Every run builds a private copy of the project (so edits never touch the repository),
+with a fixed SOURCE_DATE_EPOCH. Figures: cold, no-change, one-chart, one-paragraph and
+HTML-only builds (median and min), WeasyPrint alone on the largest edition (the floor of
+target 2), peak RSS of any process of a build, PDF sizes and embedded fonts, and the time
+per page of synthetic datasets 1x, 2x, 5x and 10x the size of the shipped one.
+
+    python benchmarks/bench.py [--runs N] [--scales 1,2,5,10] [--project DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+EPOCH = "1767225600"  # 2026-01-01: the report date of every run
+WORDS = ("amber", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "inlet",
+         "juniper", "kelp", "larch", "moss", "nettle", "oak", "pine", "quartz", "reed")
+
+
+@dataclass
+class Run:
+    """One build in a fresh process."""
+
+    seconds: float
+    peak_mb: float
+    out: str
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run(args: list[str], cwd: Path | None = None) -> Run:
+    """Run a command in a fresh process; return its wall time and output."""
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True,
+                          check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+    return Run(seconds, 0.0, proc.stdout)
+
+
+def build(project: Path, *extra: str) -> Run:
+    """Build ``project`` in a fresh process (behind a wrapper that reports peak RSS)."""
+    wrapper = ("import resource,subprocess,sys;"
+               "r=subprocess.run(sys.argv[1:]);"
+               "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+               "sys.exit(r.returncode)")
+    result = run([PY, "-c", wrapper, PY, "-m", "reportgen", "build", "--project", str(project),
+                  *extra])
+    peak = re.search(r"PEAK (\d+)", result.out)
+    result.peak_mb = int(peak.group(1)) / 1024 if peak else 0.0
+    return result
+
+
+def fresh_copy(dest: Path, scale: int = 1) -> Path:
+    """Copy the project's inputs to ``dest``; with scale > 1, multiply its platforms."""
+    dest.mkdir(parents=True)
+    # The last commit, not the working tree: figures must not depend on an edit in progress.
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "data", "seeds",
+                              "templates", "reportgen.yaml"], capture_output=True, check=False)
+    if archive.returncode == 0:
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    else:
+        for name in ("data", "seeds", "templates"):
+            shutil.copytree(ROOT / name, dest / name)
+        shutil.copy(ROOT / "reportgen.yaml", dest / "reportgen.yaml")
+    if scale > 1:
+        _scale_data(dest / "data", scale)
+    return dest
+
+
+def _scale_data(data: Path, scale: int) -> None:
+    """Add (scale - 1) copies of every entity, product and metric, under new ids."""
+
+    class _Plain(yaml.SafeDumper):
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    for name, kind in (("entities.yaml", "entities"), ("products.yaml", "products"),
+                       ("metrics.yaml", "metrics")):
+        path = data / name
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        records = doc[kind]
+        ids = {r["id"] for r in records}
+        grown = list(records)
+        for k in range(2, scale + 1):
+            for record in records:
+                twin = copy.deepcopy(record)
+                twin["id"] = f"{record['id']}-x{k}"
+                for field in ("subject", "owner"):
+                    if isinstance(twin.get(field), str) and twin[field] in ids:
+                        twin[field] = f"{twin[field]}-x{k}"
+                grown.append(twin)
+        doc[kind] = grown
+        path.write_text(yaml.dump(doc, Dumper=_Plain, allow_unicode=True, sort_keys=False,
+                                  width=10_000), encoding="utf-8")
+
+
+def edit(path: Path, pattern: str, words: list[str]) -> Callable[[int], None]:
+    """Return an editor that rewrites the first match of ``pattern`` with a new word per run."""
+    original = path.read_text(encoding="utf-8")
+    match = re.search(pattern, original, re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"{path.name}: nothing matches {pattern!r}")
+
+    def apply(i: int) -> None:
+        word = words[i % len(words)] + (words[(i // len(words)) % len(words)]
+                                        if i >= len(words) else "")
+        start, end = match.span(1)
+        path.write_text(original[:start] + match.group(1) + " " + word.capitalize() + "."
+                        + original[end:], encoding="utf-8")
+    return apply
+
+
+def series(name: str, runs: int, prepare: Callable[[int], None],
+           go: Callable[[], Run]) -> tuple[str, list[Run]]:
+    results = []
+    for i in range(runs):
+        prepare(i)
+        results.append(go())
+        print(f"  {name} {i + 1}/{runs}: {results[-1].seconds:.2f} s", file=sys.stderr)
+    return name, results
+
+
+def weasyprint_alone(html: Path, base: Path) -> Run:
+    """Lay out and write one edition's final HTML with WeasyPrint, in a fresh process."""
+    code = (
+        "import sys,time;from pathlib import Path;"
+        "from reportgen.pdf import PdfJob,write_pdf;"
+        "job=PdfJob(Path(sys.argv[1]).read_text(encoding='utf-8'),Path(sys.argv[2]),"
+        "Path(sys.argv[3]),'bench',1000);"
+        "r=write_pdf(job);assert not r.errors,r.errors;print('PAGES',r.pages)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        return run([PY, "-c", code, str(html), str(base), str(Path(tmp) / "x.pdf")])
+
+
+def final_html(project: Path, lang: str, dest: Path) -> None:
+    """Write the HTML that the build hands WeasyPrint for ``lang`` (the PDF edition)."""
+    run([PY, __file__, "--dump-html", str(project), lang, str(dest)])
+
+
+def _dump_html(project: Path, lang: str, dest: Path) -> None:
+    import importlib
+
+    from reportgen.config import load_config
+    from reportgen.manifest import fingerprint
+    from reportgen.progress import Progress
+
+    b = importlib.import_module("reportgen.build")
+    config = load_config(project)
+    gathered = b.gather(config)
+    fonts, meta = b._fonts_and_meta(config)
+    inputs = fingerprint(config, meta["date"], fonts)
+    charts = b._charts(gathered, lang, config.path("out") / ".cache", inputs, b.BuildResult(),
+                       Progress(False))
+    output = b._Output(lang, "pdf", dest, dest)
+    dest.write_text(b._render(gathered, output, charts, meta).html, encoding="utf-8")
+
+
+def pdf_fonts(pdf: Path) -> str:
+    """Summarise pdffonts: how many fonts, and whether all are embedded subsets."""
+    if shutil.which("pdffonts") is None:
+        return "pdffonts missing"
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=False).stdout.splitlines()[2:]
+    rows = [line.split() for line in lines if line.strip()]
+    embedded = all(r[-5] == "yes" and r[-4] == "yes" for r in rows)
+    return f"{len(rows)} fonts, {'all embedded subsets' if embedded else 'NOT all subset'}"
+
+
+def stats(results: list[Run]) -> str:
+    times = [r.seconds for r in results]
+    return f"{statistics.median(times):7.2f} {min(times):7.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scales", default="1,2,5,10")
+    parser.add_argument("--dump-html", nargs=3, metavar=("PROJECT", "LANG", "DEST"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.dump_html:
+        _dump_html(Path(args.dump_html[0]), args.dump_html[1], Path(args.dump_html[2]))
+        return 0
+    runs = max(1, args.runs)
+    work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
+    try:
+        return _bench(work, runs, [int(s) for s in args.scales.split(",") if s])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench(work: Path, runs: int, scales: list[int]) -> int:
+    project = fresh_copy(work / "p")
+    out = project / "out"
+    rows: list[tuple[str, list[Run]]] = []
+
+    def wipe(_: int) -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    rows.append(series("cold (both editions, 4 files)", runs, wipe, lambda: build(project)))
+    pages = {name: int(n) for name, n in re.findall(r"(\S+\.pdf) (\d+) pages",
+                                                    rows[-1][1][-1].out)}
+    largest = max(pages, key=lambda n: pages[n])
+    lang = largest.split(".")[-2]
+    html = work / "final.html"
+    final_html(project, lang, html)
+    rows.append(series(f"WeasyPrint alone ({largest})", runs, lambda i: None,
+                       lambda: weasyprint_alone(html, project / "templates")))
+    rows.append(series("no change", max(runs, 10), lambda i: None,
+                       lambda: build(project, "-q")))
+
+    chart = edit(project / "data" / "exhibits.yaml", r"label: \{zh: [^,\n]+, en: \"([^\"\n]+)\"\}",
+                 list(WORDS))
+    rows.append(series("one chart's data changed", runs, chart,
+                       lambda: build(project, "-q")))
+    paragraph = edit(project / "data" / "points.yaml", r"^      en: (\w[^\n\[]*\.)$",
+                     [w + "x" for w in WORDS])
+    rows.append(series("one paragraph changed (both editions)", runs, paragraph,
+                       lambda: build(project, "-q")))
+
+    rows.append(series(f"cold, {lang} PDF only", runs, wipe,
+                       lambda: build(project, "-q", "--lang", lang, "--format", "pdf")))
+    build(project, "-q")
+    rows.append(series(f"one paragraph changed, {lang} PDF only", runs,
+                       lambda i: paragraph(i + 100),
+                       lambda: build(project, "-q", "--lang", lang, "--format", "pdf")))
+    rows.append(series("HTML only, one paragraph changed", runs, lambda i: paragraph(i + 200),
+                       lambda: build(project, "-q", "--format", "html")))
+
+    build(project, "-q")
+    _print_table(rows, out, runs)
+    _print_scaling(work, scales)
+    return 0
+
+
+def _print_table(rows: list[tuple[str, list[Run]]], out: Path, runs: int) -> None:
+    table = dict(rows)
+    print()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"{_memory_gb():.0f} GB, {platform.python_implementation()} "
+          f"{platform.python_version()}, {platform.system()} {platform.release()}; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"runs per row: {runs} (no change: {max(runs, 10)}), each in a fresh process\n")
+    print(f"{'build':44} {'median':>7} {'min':>7}  {'peak RSS':>9}")
+    for name, results in rows:
+        peak = max(r.peak_mb for r in results)
+        print(f"{name:44} {stats(results)} s {peak:6.0f} MB")
+    cold = statistics.median(r.seconds for r in next(v for k, v in rows if k.startswith("cold (")))
+    alone = statistics.median(r.seconds for r in next(v for k, v in rows
+                                                      if k.startswith("WeasyPrint")))
+    lang_cold = next(v for k, v in rows if k.startswith("cold, "))
+    lang_para = next(v for k, v in rows if k.startswith("one paragraph changed, "))
+    print()
+    print(f"target 2  cold / WeasyPrint alone      {cold / alone:5.2f}  (target <= 1.30)")
+    nochange = statistics.median(r.seconds for r in table["no change"])
+    print(f"target 1  no-change median             {nochange:5.3f} s (target <= 0.100 s)")
+    ratio = statistics.median(r.seconds for r in lang_para) / statistics.median(
+        r.seconds for r in lang_cold)
+    print(f"target 4  one paragraph / cold edition {ratio:5.2f}  (target <= 0.40)")
+    for pdf in sorted(out.glob("*.pdf")):
+        print(f"target 5  {pdf.name:28} {pdf.stat().st_size / 1e6:5.2f} MB, {pdf_fonts(pdf)}")
+
+
+def _print_scaling(work: Path, scales: list[int]) -> None:
+    print()
+    print(f"{'scale':>5} {'pages':>6} {'charts':>6} {'cold s':>7} {'s/page':>7} {'vs 1x':>6} "
+          f"{'peak RSS':>9}")
+    first = 0.0
+    for scale in scales:
+        project = fresh_copy(work / f"s{scale}", scale)
+        result = build(project)
+        pages = sum(int(n) for n in re.findall(r"(\d+) pages", result.out))
+        charts = re.search(r"(\d+) charts", result.out)
+        per_page = result.seconds / max(pages, 1)
+        first = first or per_page
+        print(f"{scale:>4}x {pages:6} {charts.group(1) if charts else '?':>6} "
+              f"{result.seconds:7.2f} {per_page:7.3f} {per_page / first:6.2f} "
+              f"{result.peak_mb:6.0f} MB")
+        shutil.rmtree(project, ignore_errors=True)
+
+
+def _memory_gb() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError):
+        return 0.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
