@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, digest
-from .dataset import Dataset
+from .dataset import INLINE_REF, Dataset
 from .formats import Formatter
 from .htmltext import visible_text
 from .problems import Problem, ReportError
@@ -50,7 +50,8 @@ def chart_specs(dataset: Dataset, formatter: Formatter,
         bars, milestones = [], []
         for item in record.get("series", []):
             ref: Record = item["ref"]
-            label = _text(item.get("label"), lang) or _name(ref.get("subject"), lang)
+            label = _text(item.get("label"), lang, dataset, formatter) or \
+                _name(ref.get("subject"), lang)
             if kind == "bars":
                 q = ref.get("quantity")
                 if not isinstance(q, Quantity):
@@ -68,7 +69,8 @@ def chart_specs(dataset: Dataset, formatter: Formatter,
                                             f"{ref.id!r} has no date"))
                     continue
                 shown = corrected if isinstance(corrected, Date) else stated
-                label = _text(item.get("label"), lang) or _text(ref.get("label"), lang)
+                label = _text(item.get("label"), lang, dataset, formatter) or \
+                    _text(ref.get("label"), lang, dataset, formatter)
                 milestones.append(Milestone(
                     label, shown.decimal, formatter.date(shown), shown is corrected,
                     strings["stated_as"].replace("{d}", formatter.date(stated))
@@ -110,8 +112,23 @@ def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme, cache: Cache | Non
     return drawn
 
 
-def _text(value: Any, lang: str) -> str:
-    return value[lang] if isinstance(value, Text) else ""
+def _text(value: Any, lang: str, dataset: Dataset | None = None,
+          formatter: Formatter | None = None) -> str:
+    """Return ``value`` in ``lang``; inline references become plain text, as charts draw it."""
+    if not isinstance(value, Text):
+        return ""
+    if dataset is None or formatter is None:
+        return value[lang]
+    return INLINE_REF.sub(lambda m: m.group(2) or _plain_ref(dataset, formatter, m.group(1)),
+                          value[lang])
+
+
+def _plain_ref(dataset: Dataset, formatter: Formatter, rid: str) -> str:
+    record = dataset.by_id[rid]
+    quantity = next((v for v in record.values() if isinstance(v, Quantity)), None)
+    if quantity is not None:
+        return formatter.quantity(quantity)
+    return _name(record, formatter.lang) or rid
 
 
 def _name(record: Any, lang: str) -> str:

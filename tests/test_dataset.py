@@ -9,7 +9,7 @@ from pathlib import Path
 
 import opencc
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, pdftotext, run_cli
 
 from reportgen.build import gather
 from reportgen.config import load_config
@@ -133,3 +133,10 @@ def test_every_sourced_fact_is_cited_in_the_report(project, briefing: Path, lang
     parser = _Notes()
     parser.feed((briefing / f"briefing.{lang}.html").read_text(encoding="utf-8"))
     assert quotes - parser.quotes == set()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_inline_reference_is_left_unexpanded(briefing: Path, lang: str) -> None:
+    html = (briefing / f"briefing.{lang}.html").read_text(encoding="utf-8")
+    assert "[[" not in html and "]]" not in html  # charts are inline SVG here, so covered too
+    assert "[[" not in pdftotext(briefing / f"briefing.{lang}.pdf")
