@@ -17,13 +17,15 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .worker import JobFailed
+from .worker import JobFailed, die_with_parent
 
 __all__ = ["Prefork"]
 
 
 def _serve(warmup: Callable[[], None], jobs: Connection, results: Connection,
-           memory_mb: int) -> None:
+           memory_mb: int, parent: int) -> None:
+    # Siblings hold our job pipe open, so a dead build never sends EOF: die with it instead.
+    die_with_parent(parent)
     # The limit keeps a runaway layout from taking the machine down with it.
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -56,7 +58,7 @@ class Prefork:
         self._results, results_child = context.Pipe(duplex=False)
         self.memory_mb = memory_mb
         self.process = context.Process(target=_serve, daemon=True, args=(
-            warmup, self._jobs_child, results_child, memory_mb))
+            warmup, self._jobs_child, results_child, memory_mb, os.getpid()))
         self.process.start()
         self._jobs_child.close()
         results_child.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
-__all__ = ["JobFailed", "run_parallel"]
+__all__ = ["JobFailed", "die_with_parent", "run_parallel"]
 
 _PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class _Running(Generic[T]):
     conn: Connection
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when the build that started it dies (e.g. SIGKILL)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -44,7 +44,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _child(func: Callable[[Any], Any], job: Any, conn: Connection, memory_mb: int,
            parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     # The limit keeps a runaway layout from taking the machine down with it.
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
