@@ -81,6 +81,8 @@ class _Output:
     final: Path
     tmp: Path
     rendered: Rendered | None = None
+    cached: PdfResult | None = None  # a PDF taken from the cache instead of laid out
+    key: str = ""
 
 
 def gather(config: Config) -> Project:
@@ -222,7 +224,7 @@ def _render(project: Project, output: _Output, charts: dict[str, DrawnChart],
 def _start_pdf(process: Prefork, output: _Output, project: Project, meta: dict[str, Any],
                inputs: Inputs) -> None:
     """Hand the edition's HTML to its waiting process (or take the PDF from the cache)."""
-    from .pdf import PdfJob, write_pdf
+    from .pdf import PdfJob, PdfResult, write_pdf
 
     config = project.config
     assert output.rendered is not None
@@ -233,7 +235,20 @@ def _start_pdf(process: Prefork, output: _Output, project: Project, meta: dict[s
     job = PdfJob(output.rendered.html, config.path("templates"), output.tmp, config.basename,
                  config.page_limit, config.pdf_variant, attachments, meta["created"],
                  (("ReportgenManifest", record),))
+    # The same inputs give the same PDF: an output deleted by hand, or an edit undone,
+    # comes back from the cache without a layout.
+    output.key = digest(inputs.digest, output.final.name, output.rendered.html, record)
+    stored = _pdf_cache(config).get(output.key)
+    pages, _, pdf = (stored or b"").partition(b"\n")
+    if pages.isdigit() and pdf.startswith(b"%PDF-"):
+        write_bytes(output.tmp, pdf)
+        output.cached = PdfResult(pages=int(pages))
+        return
     process.submit(write_pdf, job)
+
+
+def _pdf_cache(config: Config) -> Cache:
+    return Cache(config.path("out") / ".cache", "pdf", keep=6)
 
 
 def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Prefork],
@@ -252,7 +267,8 @@ def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Pref
         if output.fmt == "pdf":
             progress.start(f"pdf {name}")
             try:
-                pdf: PdfResult = processes[name].result(config.render_timeout, name)
+                pdf: PdfResult = output.cached or processes[name].result(
+                    config.render_timeout, name)
             except JobFailed as exc:
                 raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
                                           str(exc).split(": ", 1)[-1])) from None
@@ -261,6 +277,10 @@ def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Pref
             result.pages[name] = pdf.pages
             progress.done(f"pdf {name}", f"{pdf.pages} pages")
         written[name] = {"sha256": sha256_file(output.tmp)}
+        if output.fmt == "pdf" and output.cached is None and output.key:
+            cache = _pdf_cache(config)
+            cache.put(output.key, b"%d\n" % result.pages[name] + output.tmp.read_bytes())
+            cache.prune([output.key])
         if name in result.pages:
             written[name]["pages"] = result.pages[name]
     if problems:
