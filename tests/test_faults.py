@@ -7,6 +7,7 @@ survive the fault, byte for byte, and that the next build recovers.
 from __future__ import annotations
 
 import faulthandler
+import importlib
 import os
 import resource
 import shutil
@@ -104,12 +105,10 @@ KILL_POINTS = ["after-validation", "during-layout", "before-commit", "mid-commit
 
 def _patch_names() -> None:
     """Check the steps the killer replaces still exist, so the test cannot pass vacuously."""
-    import reportgen.build
-    import reportgen.output
-    import reportgen.pdf
-
-    assert reportgen.build.commit is reportgen.output.commit
-    assert callable(reportgen.build.gather) and callable(reportgen.pdf.write_pdf)
+    build, output, pdf = (importlib.import_module(f"reportgen.{name}")
+                          for name in ("build", "output", "pdf"))
+    assert build.commit is output.commit
+    assert callable(build.gather) and callable(pdf.write_pdf)
 
 
 def _alive(pid: int) -> bool:
