@@ -276,6 +276,8 @@ def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Pref
             problems += [Problem(Mark(name), e) for e in pdf.errors]
             result.pages[name] = pdf.pages
             progress.done(f"pdf {name}", f"{pdf.pages} pages")
+            if pdf.errors:
+                continue  # no whole file to record, and a failed PDF must never be cached
         written[name] = {"sha256": sha256_file(output.tmp)}
         if output.fmt == "pdf" and output.cached is None and output.key:
             cache = _pdf_cache(config)
