@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .prefork import Prefork
     from .provenance import Seeds
     from .render import Rendered
+    from .schema import Text
 
 __all__ = ["FORMATS", "BuildResult", "Project", "build", "gather"]
 
@@ -122,7 +123,7 @@ def build(config: Config, languages: list[str] | None = None,
         return result
     prepare_out(out, _display(config, "out"))
     clean_stale(out)
-    outputs = _plan(config, [p for p in wanted if p.name in stale], manifest)
+    outputs = _plan([p for p in wanted if p.name in stale])
 
     # 2. Start the PDF processes now: WeasyPrint's import overlaps everything below.
     with _pdf_processes(config, outputs) as processes:
@@ -135,7 +136,8 @@ def build(config: Config, languages: list[str] | None = None,
         cache = config.path("out") / ".cache"
         problems: list[Problem] = []
         charts: dict[str, dict[str, DrawnChart]] = {}
-        for output in sorted(outputs, key=lambda o: o.fmt != "pdf"):
+        longest = _longest_first(project, outputs, manifest)
+        for output in sorted(outputs, key=lambda o: (o.fmt != "pdf", longest.index(o.lang))):
             lang = output.lang
             if lang not in charts:
                 charts[lang] = _charts(project, lang, cache, inputs, result, progress)
@@ -159,14 +161,39 @@ def build(config: Config, languages: list[str] | None = None,
     return result
 
 
-def _plan(config: Config, stale: list[Path], manifest: Manifest) -> list[_Output]:
-    """Order the outputs so the longest PDF starts first (the build waits on it last)."""
-    def pages(path: Path) -> int:
-        return int(manifest.outputs.get(path.with_suffix(".pdf").name, {}).get("pages", 0))
-
-    order = {lang: i for i, lang in enumerate(config.languages)}
-    stale = sorted(stale, key=lambda p: (-pages(p), order.get(p.suffixes[-2][1:], 0)))
+def _plan(stale: list[Path]) -> list[_Output]:
+    """Name each output to write, with the temporary file it is written to first."""
     return [_Output(p.suffixes[-2][1:], p.suffix[1:], p, temp_for(p)) for p in stale]
+
+
+def _longest_first(project: Project, outputs: list[_Output], manifest: Manifest) -> list[str]:
+    """Order the editions longest first: the build ends when the longest PDF does."""
+    langs = list(dict.fromkeys(o.lang for o in outputs))
+    pages = {lang: int(manifest.outputs.get(f"{project.config.basename}.{lang}.pdf", {})
+                       .get("pages", 0)) for lang in langs}
+    if all(pages.values()):
+        return sorted(langs, key=lambda lang: -pages[lang])
+    # No earlier build to ask: weigh the text, a wide (CJK) character as two narrow ones.
+    width = dict.fromkeys(langs, 0)
+    for records in project.dataset.collections.values():
+        for text in _texts(list(records)):
+            for lang in langs:
+                line = text.get(lang, "")
+                width[lang] += len(line) + sum(1 for c in line if c >= "\u2e80")
+    return sorted(langs, key=lambda lang: -width[lang])
+
+
+def _texts(values: list[Any]) -> Iterator[Text]:
+    from .schema import Text
+
+    while values:
+        value = values.pop()
+        if isinstance(value, Text):
+            yield value
+        elif isinstance(value, dict):
+            values.extend(value.values())
+        elif isinstance(value, list):
+            values.extend(value)
 
 
 @contextmanager
