@@ -128,3 +128,23 @@ def test_manifest_records_inputs_tools_fonts_and_outputs(mini: Path) -> None:
     embedded = json.loads(str(info["/ReportgenManifest"]))
     assert embedded["inputs"]["digest"] == inputs["digest"]
     assert embedded["inputs"]["fonts"] == inputs["fonts"]
+
+
+def test_progress_is_silent_off_a_terminal_and_with_quiet(mini: Path) -> None:
+    import io
+
+    from reportgen.progress import Progress
+
+    class _Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown, piped, quiet = _Tty(), io.StringIO(), _Tty()
+    for progress in (Progress(True, shown), Progress(True, piped), Progress(False, quiet)):
+        progress.start("charts en")
+        progress.done("charts en", "1 drawn")
+    assert "charts en (1 drawn):" in shown.getvalue()
+    assert piped.getvalue() == "" and quiet.getvalue() == ""
+    run = run_cli("build", "--project", mini)  # stderr is a pipe: only the summary
+    assert run.code == 0 and run.err == "", run.err
+    assert run.out.count("\n") == 1
