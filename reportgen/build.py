@@ -145,6 +145,8 @@ def build(config: Config, languages: list[str] | None = None,
             output.rendered = _render(project, output, charts[lang], meta)
             problems += _check_glyphs(output.rendered, charts[lang], fonts, lang, output.fmt,
                                       config)
+            if output.fmt == "html":
+                problems += _check_self_contained(output.rendered, output.final.name)
             if output.fmt == "pdf" and not problems:
                 _start_pdf(processes[output.final.name], output, project, meta, inputs)
             progress.done(f"render {output.final.name}")
@@ -348,6 +350,15 @@ def _fonts_and_meta(config: Config) -> tuple[list[FontFile], dict[str, Any]]:
     if problems:
         raise ReportError(problems)
     return fonts, meta
+
+
+def _check_self_contained(rendered: Rendered, name: str) -> list[Problem]:
+    """Refuse an HTML edition that would fetch anything when opened: it must work offline."""
+    from .htmltext import remote_references
+
+    return [Problem(Mark(name), f"the page would fetch {ref} when opened",
+                    "HTML editions are self-contained: inline the asset or use a data: URI")
+            for ref in remote_references(rendered.html)]
 
 
 def _check_glyphs(rendered: Rendered, charts: dict[str, DrawnChart], fonts: list[FontFile],

@@ -128,3 +128,14 @@ def test_unknown_language_is_a_usage_error(mini: Path) -> None:
     run = _build(mini, "--lang", "fr")
     assert run.code == 2
     assert "fr" in run.err
+
+
+def test_html_edition_that_would_fetch_anything_is_refused(mini: Path) -> None:
+    before = _good(mini)
+    _break(mini, "<body>", '<body><img src="http://169.254.169.254/" alt="">'
+           '<svg><image href="file:///etc/passwd"/></svg>', "templates/report.html.j2")
+    run = _build(mini, "--format", "html")
+    assert run.code == 1
+    assert "http://169.254.169.254/" in run.err and "file:///etc/passwd" in run.err
+    assert "self-contained" in run.err
+    assert snapshot(mini / "out") == before
