@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import resource
 import signal
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .worker import JobFailed, die_with_parent
+from .worker import die_with_parent, limit_memory, receive, run_job
 
 __all__ = ["Prefork"]
 
@@ -26,10 +25,7 @@ def _serve(warmup: Callable[[], None], jobs: Connection, results: Connection,
            memory_mb: int, parent: int) -> None:
     # Siblings hold our job pipe open, so a dead build never sends EOF: die with it instead.
     die_with_parent(parent)
-    # The limit keeps a runaway layout from taking the machine down with it.
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    limit_memory(memory_mb)
     with contextlib.suppress(Exception):  # the job meets the same problem and reports it
         warmup()
     try:
@@ -39,14 +35,7 @@ def _serve(warmup: Callable[[], None], jobs: Connection, results: Connection,
     if message is None:
         return
     func, job = message
-    try:
-        results.send(("ok", func(job)))
-    except MemoryError:
-        results.send(("error", f"ran out of memory (limit {memory_mb} MiB: memory_limit_mb)"))
-    except BaseException as exc:
-        results.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        results.close()
+    run_job(func, job, results, memory_mb)
 
 
 class Prefork:
@@ -71,21 +60,8 @@ class Prefork:
 
     def result(self, timeout: float, name: str) -> Any:
         """Wait for the job's result; raise JobFailed if it failed, died or ran late."""
-        left = max(0.0, self.submitted + timeout - time.monotonic())
-        if not self._results.poll(left) and self.process.is_alive():
-            raise JobFailed(f"{name}: rendering took longer than {timeout:g} s "
-                            "(render_timeout in reportgen.yaml)")
-        try:
-            status, value = self._results.recv()
-        except (EOFError, OSError):
-            self.process.join()
-            code = self.process.exitcode or 0
-            what = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit {code}"
-            raise JobFailed(f"{name}: the rendering process died ({what}); previous outputs "
-                            "are untouched") from None
-        if status != "ok":
-            raise JobFailed(f"{name}: {value}")
-        return value
+        left = self.submitted + timeout - time.monotonic()
+        return receive(self._results, self.process, left, timeout, name)
 
     def close(self) -> None:
         """Stop the process if it still runs (no job, or the build failed) and reap it."""

@@ -24,7 +24,7 @@ from conftest import MINI, ROOT, Run, run_cli, snapshot
 
 from reportgen.output import TEMP_PREFIX
 from reportgen.prefork import Prefork
-from reportgen.worker import JobFailed, run_parallel
+from reportgen.worker import JobFailed
 
 DATA = "data/parks.yaml"
 
@@ -283,45 +283,6 @@ def _address_space_mb() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
 
 
-def test_worker_returns_results_in_order() -> None:
-    """Run every job in its own process and return the results in job order."""
-    assert run_parallel(_square, [3, 1, 2], timeout=30, memory_mb=0, names=["a", "b", "c"]) \
-        == [9, 1, 4]
-
-
-def test_worker_segfault_is_reported() -> None:
-    """Report a job that dies of SIGSEGV by name and signal."""
-    with pytest.raises(JobFailed, match=r"^x\.pdf: the rendering process died "
-                       r"\(signal 11 \(SIGSEGV\)\); previous outputs are untouched"):
-        run_parallel(_segfault, [1], timeout=30, memory_mb=0, names=["x.pdf"])
-
-
-def test_worker_hang_is_stopped_at_the_timeout() -> None:
-    """Stop a job that runs past the timeout, and leave no process behind."""
-    started = time.monotonic()
-    with pytest.raises(JobFailed, match=r"took longer than 1 s \(render_timeout"):
-        run_parallel(_hang, [1], timeout=1, memory_mb=0, names=["x.pdf"])
-    assert time.monotonic() - started < 10
-    import multiprocessing
-
-    assert not multiprocessing.active_children()
-
-
-def test_worker_memory_limit_is_enforced() -> None:
-    """Stop a job that allocates past memory_limit_mb with a message naming the limit."""
-    limit = _address_space_mb() + 256
-    with pytest.raises(JobFailed, match=rf"ran out of memory \(limit {limit} MiB"):
-        run_parallel(_allocate, [4096], timeout=30, memory_mb=limit, names=["x.pdf"])
-
-
-def test_worker_exception_and_exit_are_reported() -> None:
-    """Report a job's exception text, and a job that exits without an answer."""
-    with pytest.raises(JobFailed, match=r"^x\.pdf: ValueError: bad job 7$"):
-        run_parallel(_raise, [7], timeout=30, memory_mb=0, names=["x.pdf"])
-    with pytest.raises(JobFailed, match=r"died \(exit 3\)"):
-        run_parallel(_exit, [3], timeout=30, memory_mb=0, names=["x.pdf"])
-
-
 def test_starved_layout_fails_the_build_cleanly(project: Path) -> None:
     """Fail the build with a clear message when layout has too little memory."""
     config = project / "reportgen.yaml"
@@ -343,8 +304,9 @@ def _nothing() -> None:
     (_segfault, 1, 0, 30, r"died \(signal 11 \(SIGSEGV\)\)"),
     (_hang, 1, 0, 1, r"took longer than 1 s"),
     (_allocate, 4096, 256, 30, r"ran out of memory"),
-    (_raise, 7, 0, 30, r"ValueError: bad job 7"),
-], ids=["ok", "segfault", "hang", "memory", "exception"])
+    (_raise, 7, 0, 30, r"^x\.pdf: ValueError: bad job 7$"),
+    (_exit, 3, 0, 30, r"died \(exit 3\)"),
+], ids=["ok", "segfault", "hang", "memory", "exception", "exit"])
 def test_prefork_process_contains_failures(func: Callable[[int], int], job: int, memory: int,
                                            timeout: float, expected: str | None) -> None:
     """Contain a crash, hang, memory runaway or exception of a prefork PDF process."""
