@@ -42,6 +42,16 @@ def mini(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the mini project once per test module; cases start from copies of it."""
+    dest = tmp_path_factory.mktemp("good") / "mini"
+    shutil.copytree(MINI, dest)
+    run = run_cli("build", "--project", dest)
+    assert run.code == 0, run.err
+    return dest
+
+
 @pytest.fixture
 def cli() -> Callable[..., Run]:
     """Return the CLI runner."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MINI, Run, pdftotext, run_cli, snapshot
+from conftest import Run, pdftotext, run_cli, snapshot
 
 from reportgen.build import build
 from reportgen.config import load_config
@@ -33,16 +33,6 @@ _SUMMARY = re.compile(r"^error: (\d+) problems? found; nothing was written$")
 _PROBLEM = re.compile(r"^  \S+(:\d+)*: .+")
 
 Mutation = Callable[[Path], None]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the mini project once; every case starts from a copy of it, outputs included."""
-    dest = tmp_path_factory.mktemp("good") / "mini"
-    shutil.copytree(MINI, dest)
-    run = run_cli("build", "--project", dest)
-    assert run.code == 0, run.err
-    return dest
 
 
 @pytest.fixture

@@ -20,23 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT, Run, run_cli, snapshot
+from conftest import ROOT, Run, run_cli, snapshot
 
 from reportgen.output import TEMP_PREFIX
 from reportgen.prefork import Prefork
 from reportgen.worker import JobFailed
 
 DATA = "data/parks.yaml"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the mini project once; every test starts from a copy of it."""
-    dest = tmp_path_factory.mktemp("good") / "mini"
-    shutil.copytree(MINI, dest)
-    run = run_cli("build", "--project", dest)
-    assert run.code == 0, run.err
-    return dest
 
 
 @pytest.fixture
