@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import Run, pdftotext, run_cli, snapshot
 
 
@@ -64,12 +66,16 @@ def _break(project: Path, old: str, new: str, name: str = "data/parks.yaml") -> 
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _good(project: Path) -> dict[str, bytes]:
-    assert _build(project).code == 0
-    return snapshot(project / "out")
+@pytest.fixture
+def good(built: Path, tmp_path: Path) -> Path:
+    """Return a copy of the mini project with the outputs of a good build in out/."""
+    dest = tmp_path / "mini"
+    shutil.copytree(built, dest)
+    return dest
 
 
-def _fails(project: Path, before: dict[str, bytes], *expected: str) -> str:
+def _fails(project: Path, *expected: str) -> str:
+    before = snapshot(project / "out")
     run = _build(project)
     assert run.code == 1, run.out + run.err
     assert "Traceback" not in run.err
@@ -80,48 +86,36 @@ def _fails(project: Path, before: dict[str, bytes], *expected: str) -> str:
     return run.err
 
 
-def test_quote_not_in_seed_fails_naming_file_and_line(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "湖滨公园建于1998年", "湖滨公园建于1999年")
-    _fails(mini, before, "data/parks.yaml:19:", "quote not found in parks.txt")
+# (file, text, replacement, what the message must say)
+_SLIPS = {
+    "quote not in seed": ("data/parks.yaml", "湖滨公园建于1998年", "湖滨公园建于1999年",
+                          ("data/parks.yaml:19:", "quote not found in parks.txt")),
+    "stated number differs from value": ("data/parks.yaml", "value: 45,", "value: 46,",
+                                         ("data/parks.yaml:", "reads as 45.0, but value is 46")),
+    "number typed into prose": ("data/parks.yaml", "en: The city}", "en: The city of 7 hills}",
+                                ("number 7 is not in the record's quotes",)),
+    "YAML syntax error": ("data/parks.yaml", '    format: {zh: "{n}个", en: "{n}"}',
+                          '    format: {zh: "{n}个", en: "{n}"', ("data/parks.yaml:4:3:",
+                                                              "opened at line 3")),
+    "character without glyph": ("data/parks.yaml", "name: {zh: 湖滨公园, en: Lakeside Park}",
+                                "name: {zh: 湖滨公园, en: Lakeside Park 𓀀}", ("U+13000", "no glyph")),
+    "template typo": ("templates/report.html.j2", "{{ p.name }}", "{{ p.nmae }}",
+                      ("templates/report.html.j2:10", "nmae")),
+}
 
 
-def test_stated_number_must_read_as_value(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "value: 45,", "value: 46,")
-    _fails(mini, before, "data/parks.yaml:", "reads as 45.0, but value is 46")
+@pytest.mark.parametrize("slip", sorted(_SLIPS))
+def test_a_slip_fails_naming_file_and_line_and_keeps_outputs(good: Path, slip: str) -> None:
+    name, old, new, expected = _SLIPS[slip]
+    _break(good, old, new, name)
+    _fails(good, *expected)
 
 
-def test_number_typed_into_prose_is_refused(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "en: The city}", "en: The city of 7 hills}")
-    _fails(mini, before, "number 7 is not in the record's quotes")
-
-
-def test_yaml_syntax_error_names_line_and_column(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "    format: {zh: \"{n}个\", en: \"{n}\"}", "    format: {zh: \"{n}个\", en: \"{n}\"")
-    _fails(mini, before, "data/parks.yaml:4:3:", "opened at line 3")
-
-
-def test_all_schema_problems_are_reported_together(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "measure: {zh: 公园数量, en: parks}", "measure: {zh: 公园数量, en: parks}\n    colour: red")
-    _break(mini, "subject: lakeside", "subject: nowhere")
-    err = _fails(mini, before, "unknown field 'colour'", "no record has the id 'nowhere'")
+def test_all_schema_problems_are_reported_together(good: Path) -> None:
+    _break(good, "measure: {zh: 公园数量, en: parks}", "measure: {zh: 公园数量, en: parks}\n    colour: red")
+    _break(good, "subject: lakeside", "subject: nowhere")
+    err = _fails(good, "unknown field 'colour'", "no record has the id 'nowhere'")
     assert "2 problems" in err
-
-
-def test_character_without_glyph_is_refused(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "name: {zh: 湖滨公园, en: Lakeside Park}", "name: {zh: 湖滨公园, en: Lakeside Park 𓀀}")
-    _fails(mini, before, "U+13000", "no glyph")
-
-
-def test_template_typo_names_template_and_line(mini: Path) -> None:
-    before = _good(mini)
-    _break(mini, "{{ p.name }}", "{{ p.nmae }}", "templates/report.html.j2")
-    _fails(mini, before, "templates/report.html.j2:10", "nmae")
 
 
 def test_unknown_language_is_a_usage_error(mini: Path) -> None:
@@ -130,8 +124,9 @@ def test_unknown_language_is_a_usage_error(mini: Path) -> None:
     assert "fr" in run.err
 
 
-def test_html_edition_that_would_fetch_anything_is_refused(mini: Path) -> None:
-    before = _good(mini)
+def test_html_edition_that_would_fetch_anything_is_refused(good: Path) -> None:
+    mini = good
+    before = snapshot(mini / "out")
     _break(mini, "<body>", '<body><img src="http://169.254.169.254/" alt="">'
            '<svg><image href="file:///etc/passwd"/></svg>', "templates/report.html.j2")
     run = _build(mini, "--format", "html")
