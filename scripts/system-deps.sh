@@ -16,7 +16,9 @@ profile=${1:-build}
 build_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk)
 # pdftotext/pdffonts/pdftoppm and qpdf check the PDFs; Chromium, a Java runtime and
 # Node.js run the HTML edition through a real browser, axe-core and the Nu Html Checker.
-test_pkgs=(poppler-utils qpdf chromium default-jre-headless)
+# libatomic1: the Node.js binary inside Playwright's Python driver links against it, and a
+# minimal Debian does not have it (ldd .venv/lib/python3*/site-packages/playwright/driver/node).
+test_pkgs=(poppler-utils qpdf chromium default-jre-headless libatomic1)
 
 pkgs=("${build_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

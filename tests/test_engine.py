@@ -25,7 +25,7 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-def _build(project: Path, *args: str) -> Run:
+def _build(project: Path, *args: str | Path) -> Run:
     return run_cli("build", "--project", project, *args)
 
 
@@ -48,7 +48,7 @@ def test_html_edition_inlines_charts_and_links_notes(mini: Path) -> None:
     assert ("html", {"lang": "en"}) in tags
     assert any(t == "svg" for t, _ in tags)
     ids = {a.get("id") for _, a in tags}
-    hrefs = [a["href"] for t, a in tags if t == "a" and a.get("href", "").startswith("#")]
+    hrefs = [href for t, a in tags if t == "a" and (href := a.get("href") or "").startswith("#")]
     assert hrefs and all(h[1:] in ids for h in hrefs)
     assert not (mini / "out" / "parks.en.pdf").exists()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from browser_setup import diagnose
 
 try:
     from playwright.sync_api import Browser, Page, Route, sync_playwright
@@ -57,10 +58,16 @@ def browser() -> Iterator[Browser]:
         _missing("Playwright for Python", "pip install -e '.[test]'")
     if not CHROMIUM.exists():
         _missing(f"Chromium ({CHROMIUM})", "apt-get install chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        manager = sync_playwright().start()
+    except Exception as exc:  # the driver is a Node.js binary: a missing library stops it
+        pytest.fail(diagnose(exc), pytrace=False)
+    try:
+        b = manager.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+    finally:
+        manager.stop()
 
 
 @pytest.fixture(scope="session")
