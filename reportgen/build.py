@@ -247,7 +247,26 @@ def _render(project: Project, output: _Output, charts: dict[str, DrawnChart],
     return render_edition(env, config.template, project.dataset, edition,
                           _formatter(project, output.lang), strings, charts,
                           {**meta, "lang": output.lang,
-                           "author": config.author.get(output.lang, "")})
+                           "author": config.author.get(output.lang, "")},
+                          _edition_links(config, output.lang))
+
+
+def _edition_links(config: Config, current: str) -> tuple[Any, ...]:
+    """Describe every configured edition for the templates: language, name and files."""
+    from babel import Locale, UnknownLocaleError
+
+    from .render import EditionLink
+
+    links = []
+    for lang in config.languages:
+        tag = config.html_lang.get(lang, lang)
+        try:
+            name = Locale.parse(tag.replace("-", "_")).get_display_name() or lang
+        except (ValueError, UnknownLocaleError):
+            name = lang
+        files = {fmt: f"{config.basename}.{lang}.{fmt}" for fmt in FORMATS}
+        links.append(EditionLink(lang, tag, name, files, lang == current))
+    return tuple(links)
 
 
 def _start_pdf(process: Prefork, output: _Output, project: Project, meta: dict[str, Any],

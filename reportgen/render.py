@@ -21,7 +21,7 @@ from .formats import Formatter
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity, Record, Source, Text
 
-__all__ = ["Edition", "Rendered", "make_environment", "render_edition"]
+__all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,22 @@ class Edition:
     lang: str
     html_lang: str
     target: str  # "pdf" or "html"
+
+
+@dataclass(frozen=True)
+class EditionLink:
+    """One edition of the report as templates see it: to name and link the others."""
+
+    lang: str
+    html_lang: str
+    name: str  # the language's name in that language (CLDR): English, 中文, Deutsch
+    files: Mapping[str, str]  # format -> file name, e.g. {"pdf": "report.en.pdf"}
+    current: bool = False
+
+
+# The shared design (cover, contents, exhibit and note macros, CSS, navigation) ships with
+# the engine; templates reach it as "theme/…", so another report reuses it without a copy.
+THEME_DIR = Path(__file__).parent / "theme"
 
 
 @dataclass
@@ -74,7 +90,10 @@ class _TooSlow(jinja2.TemplateRuntimeError):
 def make_environment(templates: Path, seconds: float = RENDER_SECONDS) -> jinja2.Environment:
     """Return a sandboxed Jinja environment that loads only from ``templates``."""
     env = _BoundedSandbox(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(templates)),
+            jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(str(THEME_DIR))}),
+        ]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -294,7 +313,8 @@ def _data_uri(svg: str) -> str:
 
 def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edition: Edition,
                    formatter: Formatter, strings: Mapping[str, str],
-                   charts: Mapping[str, DrawnChart], meta: Mapping[str, Any]) -> Rendered:
+                   charts: Mapping[str, DrawnChart], meta: Mapping[str, Any],
+                   editions: tuple[EditionLink, ...] = ()) -> Rendered:
     """Render ``template`` twice: once to number exhibits and headings, once for real."""
     order: list[str] = []
     headings: list[tuple[int, str, str]] = []
@@ -302,7 +322,7 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     for _ in range(2):
         page = _Page(dataset, edition, formatter, strings, charts, order,
                      prior_headings=headings)
-        html = _render_once(env, template, page, meta)
+        html = _render_once(env, template, page, {**meta, "editions": editions})
         order, headings = list(page.exhibits), list(page.headings)
     assert page is not None
     return Rendered(html, order, len(page.notes))
@@ -316,7 +336,10 @@ def _render_once(env: jinja2.Environment, template: str, page: _Page,
         "html_lang": page.edition.html_lang,
         "target": page.edition.target,
         "strings": page.strings,
-        "meta": meta,
+        "meta": {k: v for k, v in meta.items() if k != "editions"},
+        # Every edition of the report (this one included, ``current``): its language, the
+        # language's own name and its file per format, to link the others.
+        "editions": meta.get("editions", ()),
         "record": lambda rid: page.view(page.dataset.by_id[rid]),
         "exhibit": page.exhibit,
         "xref": lambda rid: page.link(rid, page.exhibit_label(rid)),
