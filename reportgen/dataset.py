@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .contract import BUILTIN_COLLECTIONS
 from .problems import Mark, Problem, ReportError
 from .schema import CollectionSpec, FieldSpec, Record, Schema, Text, parse_schema, walk
 from .yamlload import Map, Seq, load_file
@@ -16,20 +17,6 @@ __all__ = ["INLINE_REF", "SCHEMA_FILE", "Dataset", "load_dataset"]
 
 SCHEMA_FILE = "schema.yaml"
 INLINE_REF = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
-
-# Collections the engine itself reads, so datasets need not declare them.
-_BUILTIN = {
-    "coverage_exclusions": CollectionSpec(
-        "coverage_exclusions",
-        {
-            "seed": FieldSpec("seed", "string", required=True, help="file name in the seeds folder"),
-            "quote": FieldSpec("quote", "string", required=True, help="the sentence left out"),
-            "reason": FieldSpec("reason", "string", required=True, help="why it is not cited"),
-        },
-        help="Seed sentences deliberately not cited, with the reason.",
-    ),
-}
-
 
 @dataclass
 class Dataset:
@@ -53,7 +40,7 @@ class Dataset:
 
     def spec(self, collection: str) -> CollectionSpec:
         """Return the declaration of ``collection``."""
-        return self.schema.collections.get(collection) or _BUILTIN[collection]
+        return self.schema.collections.get(collection) or BUILTIN_COLLECTIONS[collection]
 
 
 def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path) -> Dataset:
@@ -107,7 +94,7 @@ def _read_file(dataset: Dataset, path: Path, root: Path, problems: list[Problem]
         problems.append(Problem(node.mark, "expected a mapping of collection names to records",
                                 "see docs/data-format.md"))
         return
-    known = {**_BUILTIN, **dataset.schema.collections}
+    known = {**BUILTIN_COLLECTIONS, **dataset.schema.collections}
     for key, body in node.pairs:
         spec = known.get(key.value)
         if spec is None:
