@@ -89,11 +89,14 @@ class _Output:
 def gather(config: Config) -> Project:
     """Load and validate the data, the seeds and the UI strings; raise on any problem."""
     from .dataset import load_dataset
+    from .files import survey
     from .provenance import check_provenance, load_seeds
 
     languages = tuple(config.languages)
+    survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
     dataset = load_dataset(config.path("data"), languages, config.root)
-    seeds, problems = load_seeds(config.path("seeds"), _display(config, "seeds"))
+    seeds, problems = load_seeds(config.path("seeds"), _display(config, "seeds"),
+                                 required=dataset.cites_seeds)
     problems += check_provenance(dataset, seeds, config.scale_words)
     strings = _load_strings(config, problems)
     if problems:
@@ -407,7 +410,7 @@ def _theme(config: Config) -> Any:
 def _load_strings(config: Config, problems: list[Problem]) -> dict[str, dict[str, str]]:
     path = config.path("templates") / STRINGS_FILE
     display = _display(config, "templates") + "/" + STRINGS_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else: load_file refuses it
         problems.append(Problem(Mark(display), "missing UI strings file",
                                 "it holds the words templates print, per language"))
         return {}

@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
                             "against its seed and report which seed sentences are cited.")
     c.add_argument("--strict", action="store_true",
                    help="fail when a seed sentence is neither cited nor excluded")
+
+    s = commands.add_parser("schema", parents=[common], help="print the record kinds and fields",
+                            description="Print every collection of the dataset (built-in ones "
+                            "included) with its fields, types and help.")
+    s.add_argument("--json", action="store_true",
+                   help="print a JSON Schema (draft 2020-12) of the data files, for editors")
     return parser
 
 
@@ -81,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if args.command == "check":
             return _check(config, args.strict, args.quiet)
+        if args.command == "schema":
+            from .schemadoc import schema_command
+
+            return schema_command(config, args.json)
         result = build(config, args.lang, args.format,
                        Progress(enabled=not args.quiet))
     except ReportError as exc:

@@ -83,7 +83,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
     """Read ``root/reportgen.yaml`` (if present) and apply command-line overrides."""
     config = Config(root=root)
     path = root / CONFIG_FILE
-    if path.is_file():
+    if path.exists() or path.is_symlink():  # a pipe or a link out is refused, not skipped
         config = _apply(config, load_file(path, display_name=CONFIG_FILE))
     if overrides:
         config = replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dataset import INLINE_REF, Dataset
-from .problems import Mark, Problem
+from .files import MAX_SEED_BYTES, read_text
+from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity, Record, Source, Text
 
 __all__ = ["Coverage", "Seeds", "check_provenance", "coverage", "load_seeds", "read_number"]
@@ -38,19 +39,25 @@ class Seeds:
         return _fold(quote) in self.folded.get(seed, "")
 
 
-def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
-    """Read every ``*.txt`` of ``folder`` as UTF-8."""
+def load_seeds(folder: Path, display: str, required: bool = True
+               ) -> tuple[Seeds, list[Problem]]:
+    """Read every ``*.txt`` of ``folder`` as UTF-8 (safely: see :mod:`reportgen.files`).
+
+    ``required`` false: a dataset that cites no seed builds without any.
+    """
     seeds, problems = Seeds(), []
-    for path in sorted(folder.glob("*.txt")):
+    listed = sorted(p for p in folder.glob("*.txt") if not p.name.startswith(".")) \
+        if folder.is_dir() else []
+    for path in listed:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(Mark(f"{display}/{path.name}"), f"cannot read seed: {exc}"))
+            text = read_text(path, folder, f"{display}/{path.name}", MAX_SEED_BYTES)
+        except ReportError as exc:
+            problems.extend(exc.problems)
             continue
         seeds.texts[path.name] = text
         seeds.folded[path.name] = _fold(text)
         seeds.paths[path.name] = path
-    if not seeds.texts:
+    if not seeds.texts and not problems and required:
         problems.append(Problem(Mark(display), "no seed texts (*.txt) found",
                                 "copy the source articles into the seeds folder"))
     return seeds, problems
@@ -123,6 +130,8 @@ def _check_record(dataset: Dataset, record: Record, seeds: Seeds,
                                     "quote the seed verbatim, in its own script"))
         else:
             quotes.append(_fold(source.quote))
+    if not dataset.quoted(record):
+        return  # plain data (provenance: none): its numbers are simply numbers
     label = record.id or record.collection
     for spec, value in dataset.fields(record):
         mark = record.marks.get(spec.name, record.mark)

@@ -20,6 +20,7 @@ from .exhibits import DrawnChart
 from .formats import Formatter
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity, Record, Source, Text
+from .templateloader import SafeLoader
 
 __all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition"]
 
@@ -91,8 +92,8 @@ def make_environment(templates: Path, seconds: float = RENDER_SECONDS) -> jinja2
     """Return a sandboxed Jinja environment that loads only from ``templates``."""
     env = _BoundedSandbox(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(templates)),
-            jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(str(THEME_DIR))}),
+            SafeLoader(templates),
+            jinja2.PrefixLoader({"theme": SafeLoader(THEME_DIR)}),
         ]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import yaml
 from yaml.events import (
     AliasEvent,
     CollectionStartEvent,
     DocumentStartEvent,
-    Event,
     MappingEndEvent,
     MappingStartEvent,
     NodeEvent,
@@ -24,7 +22,15 @@ from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
+from reportgen.files import MAX_YAML_BYTES, read_bytes
 from reportgen.problems import Mark, Problem, ReportError
+
+try:  # libyaml's parser: the same events and marks as PyYAML's, many times faster
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser: type[Any] | None = None
+else:
+    _CParser = CParser
 
 __all__ = [
     "MAX_BYTES",
@@ -38,7 +44,7 @@ __all__ = [
     "load_text",
 ]
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = MAX_YAML_BYTES
 MAX_DEPTH = 64
 
 # Enough to fix a file in one go, few enough that a hostile file cannot flood the report.
@@ -58,11 +64,16 @@ _TAG_HINT = "remove the tag, the schema gives values their types; quote the valu
 
 @dataclass(frozen=True)
 class Scalar:
-    """A scalar, always kept as text; ``plain`` is true when it was written unquoted."""
+    """A scalar, always kept as text; ``plain`` is true when it was written unquoted.
+
+    ``tabular`` marks a cell of a table (CSV): text that no YAML tool ever reads, so the
+    schema types it without YAML's quoting rules.
+    """
 
     value: str
     plain: bool
     mark: Mark
+    tabular: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -99,14 +110,22 @@ class _EventSource(Reader, Scanner, Parser):
         Parser.__init__(self)
 
 
-@dataclass
+class _Retry(Exception):
+    """libyaml found a problem: read again with PyYAML, whose words the messages translate."""
+
+
 class _Frame:
-    mark: Mark
-    is_map: bool
-    items: list[Node] = field(default_factory=list)
-    pairs: list[tuple[Scalar, Node]] = field(default_factory=list)
-    key: Scalar | None = None
-    seen: dict[str, Scalar] = field(default_factory=dict)
+    """A list or mapping being read; plain slots, as one is made per collection read."""
+
+    __slots__ = ("is_map", "items", "key", "mark", "pairs", "seen")
+
+    def __init__(self, mark: Mark, is_map: bool) -> None:
+        self.mark = mark
+        self.is_map = is_map
+        self.items: list[Node] = []
+        self.pairs: list[tuple[Scalar, Node]] = []
+        self.key: Scalar | None = None
+        self.seen: dict[str, Scalar] = {}
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -185,12 +204,37 @@ class _Loader:
                 f"{what} is not allowed in a YAML file",
                 "delete it, it may be invisible in your editor; save the file as UTF-8 text",
             )
+        # libyaml gives the same events and marks; PyYAML reads again when libyaml finds
+        # a problem (for its wording) and whenever a tab is present (libyaml accepts tabs
+        # as separators where PyYAML, and so these files, refuse them).
+        if _CParser is not None and "\t" not in self._text:
+            try:
+                return self._read(_CParser(self._text), fast=True)
+            except _Retry:
+                self._problems, self._stack, self._root = [], [], None
+        return self._read(_EventSource(self._text), fast=False)
+
+    def _read(self, source: Any, *, fast: bool) -> Node:
         document_start: Mark | None = None
-        source = _EventSource(self._text)
+        name, stack, add = self._file, self._stack, self._add
         try:
             while source.check_event():
-                event: Event = source.get_event()  # type: ignore[no-untyped-call]  # stub gap
-                if isinstance(event, DocumentStartEvent):
+                event: Any = source.get_event()
+                kind = type(event)
+                if kind is ScalarEvent and event.anchor is None and event.tag is None:
+                    # The common case, kept short: most events are plain scalars.
+                    start = event.start_mark
+                    add(Scalar(event.value, not event.style,
+                               Mark(name, start.line + 1, start.column + 1)))
+                elif kind is SequenceEndEvent or kind is MappingEndEvent:
+                    frame = stack.pop()
+                    if frame.is_map:
+                        add(Map(tuple(frame.pairs), frame.mark))
+                    else:
+                        add(Seq(tuple(frame.items), frame.mark))
+                elif isinstance(event, NodeEvent):
+                    self._node_start(event)
+                elif isinstance(event, DocumentStartEvent):
                     if document_start is not None:
                         raise self._stop(
                             self._at(event.start_mark),
@@ -198,17 +242,13 @@ class _Loader:
                             "remove the extra '---' line, or move this part into its own file",
                         )
                     document_start = self._at(event.start_mark)
-                elif isinstance(event, NodeEvent):
-                    self._node_start(event)
-                elif isinstance(event, SequenceEndEvent | MappingEndEvent):
-                    frame = self._stack.pop()
-                    if frame.is_map:
-                        self._add(Map(tuple(frame.pairs), frame.mark))
-                    else:
-                        self._add(Seq(tuple(frame.items), frame.mark))
         except yaml.MarkedYAMLError as error:
+            if fast:
+                raise _Retry from None
             self._problems.append(self._translate(error))
         except yaml.YAMLError as error:  # pragma: no cover - parse errors are all marked
+            if fast:
+                raise _Retry from None
             self._problems.append(Problem(Mark(self._file, 1, 1), f"{error}", "fix the YAML"))
         if self._problems:
             raise ReportError(self._problems)
@@ -242,7 +282,7 @@ class _Loader:
             shown = "!!" + tag[len(_CORE_TAG) :] if tag.startswith(_CORE_TAG) else tag
             self._report(mark, f"tag '{shown}' is not allowed", _TAG_HINT)
         if isinstance(event, ScalarEvent):
-            self._add(Scalar(event.value, event.style is None, mark))
+            self._add(Scalar(event.value, not event.style, mark))
             return
         assert isinstance(event, CollectionStartEvent)
         is_map = isinstance(event, MappingStartEvent)
@@ -404,20 +444,14 @@ def load_file(
     display_name: str | None = None,
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
+    folder: Path | None = None,
 ) -> Node:
-    """Read the file at ``path`` and parse it like :func:`load_bytes`."""
+    """Read the file at ``path`` and parse it like :func:`load_bytes`.
+
+    The file is read through :mod:`reportgen.files`: it must be a regular file whose real
+    path lies inside ``folder`` (default: the folder it is listed in).
+    """
     name = display_name if display_name is not None else str(path)
-    try:
-        with Path(path).open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            # Never read more than one byte past the limit, whatever the size claims to be.
-            data = b"" if size > max_bytes else stream.read(max_bytes + 1)
-    except OSError as error:
-        raise _error(
-            Mark(name),
-            f"cannot read the file: {error.strerror or error}",
-            "check that the path exists, is a file and is readable",
-        ) from None
-    if size > max_bytes:
-        raise _too_big(name, size, max_bytes)
+    path = Path(path)
+    data = read_bytes(path, folder if folder is not None else path.parent, name, max_bytes)
     return load_bytes(data, name, max_bytes=max_bytes, max_depth=max_depth)
