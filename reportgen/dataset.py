@@ -33,7 +33,7 @@ from .schema import (
 from .schemafile import parse_schema
 from .tabular import load_table
 from .validate import validate_record
-from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, load_bytes
+from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, gc_paused, load_bytes
 
 __all__ = ["INLINE_REF", "MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
 
@@ -161,6 +161,12 @@ def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
     ``source_language`` gives the language of a seed (default: the first edition
     language); a source's gloss must cover every edition language but that one.
     """
+    with gc_paused():  # a large dataset is millions of objects, none in a cycle
+        return _load_dataset(data_dir, languages, root, source_language)
+
+
+def _load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
+                  source_language: Callable[[str], str] | None) -> Dataset:
     problems: list[Problem] = []
     loader = _Loader(data_dir, root, problems)
     schema = _schema(loader, languages)
@@ -306,6 +312,7 @@ class _Loader:
             return
         room = MAX_RECORDS - len(records)
         if len(body.items) > room:
+            self.lost_ids.update(_ids_below(body))
             over = body.items[max(room, 0)]
             self.problems.append(Problem(over.mark, f"{key.value}: more than {MAX_RECORDS:,} "
                                          "records in one collection",

@@ -336,3 +336,33 @@ def test_dataset_without_seeds_builds_when_nothing_cites_one(project: Path) -> N
     assert problems == [] and seeds.texts == {}
     seeds, problems = load_seeds(project / "seeds", "seeds")
     assert [p.message for p in problems] == ["no seed texts (*.txt) found"]
+
+
+# --- limits -------------------------------------------------------------------------------
+
+def test_records_per_collection_are_capped(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse a collection over the limit at the first record too many; hold back the rest."""
+    monkeypatch.setattr("reportgen.dataset.MAX_RECORDS", 2)
+    found = problems_of(project)
+    assert [line.split(" (")[0] for line in found[:3]] == [
+        f"data/parks.yaml:{line}:5: {name}: more than 2 records in one collection"
+        for line, name in ((6, "units"), (11, "qualifiers"), (31, "facts"))]
+    # The references to the facts left unread are held back, not reported one by one.
+    assert len(found) == 4 and found[3].startswith("data: ") and "held back" in found[3]
+
+
+def test_loading_restores_the_garbage_collector() -> None:
+    """The collector is paused while a tree is built, and only then."""
+    import gc
+
+    from reportgen.yamlload import load_text
+
+    assert gc.isenabled()
+    load_text("a: [1, 2]\n", "f.yaml")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_text("a: 1\n", "f.yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
