@@ -100,11 +100,12 @@ def check_provenance(dataset: Dataset, seeds: Seeds, config: Config) -> list[Pro
     _check_formats(check)
     for records in dataset.collections.values():
         for record in records:
-            _check_controls(check, record)
+            fields = list(dataset.fields(record))
+            _check_controls(check, record, fields)
             if record.collection == "coverage_exclusions":
                 _check_exclusion(record, seeds, check.problems)
             else:
-                _check_record(check, record)
+                _check_record(check, record, fields)
     return check.problems
 
 
@@ -120,31 +121,42 @@ def _check_formats(check: _Check) -> None:
                                f"write {slot} where the number goes")
 
 
-def _check_controls(check: _Check, record: Record) -> None:
-    for spec, value in check.dataset.fields(record):
-        mark = record.marks.get(spec.name, record.mark)
-        texts: list[tuple[str, Any]] = []
-        if isinstance(value, str):
-            texts = [("", value)]
-        elif isinstance(value, Text):
-            texts = [(f".{lang}", text) for lang, text in value.items()]
-        elif isinstance(value, Source):
-            mark = value.mark
-            texts = [(".quote", value.quote), (".seed", value.seed)]
-            gloss = getattr(value, "gloss", None)
-            if isinstance(gloss, dict):
-                texts += [(f".gloss.{lang}", text) for lang, text in gloss.items()]
-        elif isinstance(value, Quantity):
-            mark = value.mark
-            texts = [(".stated", value.stated), (".unit", value.unit)]
-        for where, text in texts:
-            found = list(control_characters(str(text)))
-            if found:
-                index, name = found[0]
-                more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-                check.fail(mark, f"{record.id or record.collection}.{spec.name}{where}: "
-                           f"invisible control character {name} at character {index + 1}{more}",
-                           _CONTROL_HINT)
+def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
+    """Refuse invisible format and direction controls in every text of ``record``."""
+    found = [(spec, mark, where, text) for spec, value in fields
+             for mark, where, text in _strings(record, spec, value)]
+    if not any(_has_control(text) for *_, text in found):
+        return
+    for spec, mark, where, text in found:
+        hits = list(control_characters(text))
+        if hits:
+            index, name = hits[0]
+            more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
+            check.fail(mark, f"{record.id or record.collection}.{spec.name}{where}: "
+                       f"invisible control character {name} at character {index + 1}{more}",
+                       _CONTROL_HINT)
+
+
+def _has_control(text: str) -> bool:
+    return next(control_characters(text), None) is not None
+
+
+def _strings(record: Record, spec: FieldSpec, value: Any) -> list[tuple[Mark, str, str]]:
+    """Return (mark, where, text) for every string a field value holds."""
+    mark = record.marks.get(spec.name, record.mark)
+    if isinstance(value, str):
+        return [(mark, "", value)]
+    if isinstance(value, Text):
+        return [(mark, f".{lang}", text) for lang, text in value.items()]
+    if isinstance(value, Source):
+        gloss = getattr(value, "gloss", None)
+        return [(value.mark, ".quote", value.quote), (value.mark, ".seed", value.seed)] + [
+            (value.mark, f".gloss.{lang}", str(text))
+            for lang, text in (gloss.items() if isinstance(gloss, dict) else ())]
+    if isinstance(value, Quantity):
+        return [(value.mark, ".stated", value.stated), (value.mark, ".unit", value.unit),
+                (value.mark, ".phrase", value.phrase)]
+    return []
 
 
 def _check_exclusion(record: Record, seeds: Seeds, problems: list[Problem]) -> None:
@@ -157,13 +169,14 @@ def _check_exclusion(record: Record, seeds: Seeds, problems: list[Problem]) -> N
                                 f"excluded sentence not found in {seed}", "copy it verbatim"))
 
 
-def _quotes(check: _Check, record: Record, report: bool = False) -> list[Quote]:
+def _quotes(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]] | None = None,
+            report: bool = False) -> list[Quote]:
     """Return the record's quotes found in their seeds (reporting the others once)."""
     known = check.quotes.get(id(record))
     if known is not None:
         return known
     quotes: list[Quote] = []
-    for spec, value in check.dataset.fields(record):
+    for spec, value in fields if fields is not None else check.dataset.fields(record):
         if spec.type != "source" or not isinstance(value, Source):
             continue
         source, seeds = value, check.seeds
@@ -176,7 +189,7 @@ def _quotes(check: _Check, record: Record, report: bool = False) -> list[Quote]:
             if report:
                 check.fail(source.mark, f"unknown seed {source.seed!r}",
                            "expected one of " + ", ".join(seeds.texts))
-        elif not seeds.contains(source.seed, source.quote):
+        elif (offset := seeds.find(source.seed, source.quote)) < 0:
             if report:
                 check.fail(source.mark, f"quote not found in {source.seed}: "
                            f"{_short(source.quote)}", "quote the seed verbatim, in its own script")
@@ -184,22 +197,22 @@ def _quotes(check: _Check, record: Record, report: bool = False) -> list[Quote]:
             text = _fold(source.quote)
             reader = check.readers(source_language(check.config, source.seed))
             quotes.append(Quote(source.seed, text, reader, tuple(reader.tokens(text)),
-                                seeds.folded[source.seed], seeds.find(source.seed, text)))
+                                seeds.folded[source.seed], offset))
     if report:
         check.quotes[id(record)] = quotes
     return quotes
 
 
-def _check_record(check: _Check, record: Record) -> None:
-    quotes = _quotes(check, record, report=True)
+def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
+    quotes = _quotes(check, record, fields, report=True)
     label = record.id or record.collection
     _settle(check.dataset, record, lambda q: check_quantity(label, q, quotes, check.phrases,
                                                             check.problems))
     values = {t.value for q in quotes for t in q.tokens}
-    for spec, value in check.dataset.fields(record):
+    for spec, value in fields:
         mark = record.marks.get(spec.name, record.mark)
         if isinstance(value, Date) and spec.provenance != "external":
-            if not any(_same(value.year, v) for v in values):
+            if not _stated_in(value.year, values):
                 check.fail(mark, f"{label}.{spec.name}: year {value.year} is not in the "
                            "record's quotes", "quote the sentence that states it, or mark the "
                            "field 'provenance: external'")
@@ -217,7 +230,7 @@ def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,
     prose = INLINE_REF.sub(" ", text)
     for token in reader.read(prose):
         said = prose[token.start:token.end]
-        if not any(_same(token.value, v) for v in values):
+        if not _stated_in(token.value, values):
             check.fail(mark, f"{where}: number {_said(said, token.value)} is not in the "
                        "record's quotes",
                        "write it as an inline reference [[id]] to the record that states it")
@@ -236,7 +249,7 @@ def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,
             continue
         allowed = values | {t.value for q in _quotes(check, target) for t in q.tokens}
         for token in tokens:
-            if not any(_same(token.value, v) for v in allowed):
+            if not _stated_in(token.value, allowed):
                 check.fail(mark, f"{where}: number {label[token.start:token.end]!r} in the "
                            f"label of {match.group(0)!r} is not in the quotes",
                            "drop the number from the label, or quote the sentence that states it")
@@ -252,7 +265,7 @@ def _check_gloss(check: _Check, label: str, source: Source) -> None:
     for lang, text in gloss.items():
         reader = check.readers(edition_locale(check.config, lang))
         for token in reader.read(str(text)):
-            if not any(_same(token.value, v) for v in values):
+            if not _stated_in(token.value, values):
                 check.fail(source.mark, f"{label}: gloss.{lang}: number "
                            f"{_said(str(text)[token.start:token.end], token.value)} is not a "
                            "number of its quote",
@@ -263,6 +276,11 @@ def _said(text: str, value: float) -> str:
     """Return a number as written, with what it reads as when that is not plain: '1,998,998'."""
     plain = number_text(value)
     return plain if text == plain else f"{text!r} (reads as {plain})"
+
+
+def _stated_in(value: float, values: set[float]) -> bool:
+    """Return whether ``value`` is one of ``values`` (up to float rounding)."""
+    return value in values or any(_same(value, v) for v in values)
 
 
 def _same(a: float, b: float) -> bool:

@@ -144,6 +144,19 @@ def test_chinese_numeral_round_trips(value: int, tail: str) -> None:
     assert [t.value for t in tokens] == [value], printed
 
 
+def test_every_format_control_is_found() -> None:
+    """The fast scan for invisible controls misses no Cf character of this Unicode version."""
+    import sys
+    import unicodedata
+
+    from reportgen.numbers import CONTROL_CANDIDATES, control_characters
+
+    controls = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert all(CONTROL_CANDIDATES.match(c) for c in controls)
+    assert [i for i, _ in control_characters("a\u200bb\u202ec\u00add\U000e0041")] == [1, 3, 5, 7]
+    assert list(control_characters("湖滨公园\u2060建于")) == [(4, "U+2060 WORD JOINER")]
+
+
 # --- printing -------------------------------------------------------------------------
 
 
