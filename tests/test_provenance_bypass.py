@@ -221,6 +221,11 @@ ACCEPTED: dict[str, Mutation] = {
         fact("lakes", '{value: 12, unit: count, qualifier: eq, stated: "十二"}', "全市共有十二座湖"),
         fact("green", '{value: 3.5e6, unit: count, qualifier: eq, stated: "三百五十万"}',
              "绿地三百五十万平方米")),
+    "configured-scale-word": both(  # scale_words: {bn: …} is applied, not just accepted
+        english_seed("The fund holds $2.5bn of loans.\n"),
+        append("scale_words: {bn: 1.0e9}\n", CONFIG),
+        fact("fund", '{value: 2.5e9, unit: count, qualifier: eq, stated: "$2.5bn"}',
+             "The fund holds $2.5bn of loans", "merchants.txt")),
     "pinned-phrase-without-words": edit("unit: hectares, qualifier: eq",
                                         "unit: hectares, qualifier: gt, phrase: over"),
     "english-prose-scale-matches-chinese-quote": edit(
