@@ -55,7 +55,7 @@ def scale_number(value: float, steps: Sequence[Sequence[Any]], locale: str) -> s
     for threshold, word in sorted(steps, key=lambda s: -float(s[0])):
         if abs(value) >= float(threshold):
             return _decimal(value / float(threshold), locale) + str(word)
-    return format_decimal(_round(value), locale=_babel(locale))
+    return _babel_number(format_decimal, _round(value), locale=_babel(locale))
 
 
 @dataclass
@@ -78,7 +78,8 @@ class Formatter:
         """Return ``value`` with the locale's grouping and decimal mark: '0,5', '8,000'."""
         from babel.numbers import format_decimal
 
-        return format_decimal(_round(value), locale=_babel(self.locale), decimal_quantization=False)
+        return _babel_number(format_decimal, _round(value), locale=_babel(self.locale),
+                             decimal_quantization=False)
 
     def scaled(self, value: float) -> str:
         """Return ``value`` in the locale's compact long form when exact: '500 billion'."""
@@ -91,8 +92,8 @@ class Formatter:
         """Return a percentage given in points (8.5 → '8.5%', '8,5 %', '8.5%')."""
         from babel.numbers import format_percent
 
-        return format_percent(_round(points) / 100, locale=_babel(self.locale),
-                              decimal_quantization=False)
+        return _babel_number(format_percent, _round(points) / 100, locale=_babel(self.locale),
+                             decimal_quantization=False)
 
     def number(self, q: Quantity) -> str:
         """Return the number with its unit, without its qualifier: '5000亿元'."""
@@ -146,14 +147,24 @@ def _round(value: float) -> Any:
     """Return ``value`` as a Decimal without binary noise (0.1 + 0.2 prints as 0.3)."""
     from decimal import Decimal
 
-    return Decimal(repr(round(value, 9))).normalize() if value != int(value) else int(value)
+    return Decimal(repr(round(value, 9) if value != int(value) else value)).normalize()
+
+
+def _babel_number(call: Any, value: float, **kwargs: Any) -> str:
+    """Call a Babel number formatter with enough decimal precision for any finite float."""
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec = 400
+        text: str = call(value, **kwargs)
+    return text
 
 
 def _decimal(value: float, locale: str) -> str:
     from babel.numbers import format_decimal
 
-    return format_decimal(_round(round(value, _SCALE_DIGITS)), locale=_babel(locale),
-                          decimal_quantization=False)
+    return _babel_number(format_decimal, _round(round(value, _SCALE_DIGITS)),
+                         locale=_babel(locale), decimal_quantization=False)
 
 
 def _compact(value: float, locale: Locale) -> str | None:
@@ -175,11 +186,11 @@ def _compact(value: float, locale: Locale) -> str | None:
             return None
         divisor = int(magnitude) / 10 ** (str(other[magnitude].pattern).count("0") - 1)
         mantissa = value / divisor
-        if abs(round(mantissa, _SCALE_DIGITS) - mantissa) > 1e-9 * max(1.0, abs(mantissa)):
-            return None
-        text: str = format_compact_decimal(value, format_type="long", locale=locale,
-                                           fraction_digits=_SCALE_DIGITS)
-        return text
+        if abs(mantissa) >= 1e6 or \
+                abs(round(mantissa, _SCALE_DIGITS) - mantissa) > 1e-9 * max(1.0, abs(mantissa)):
+            return None  # beyond CLDR's largest word, or not exact: print it in full
+        return _babel_number(format_compact_decimal, _round(value), format_type="long",
+                             locale=locale, fraction_digits=_SCALE_DIGITS)
     return None
 
 

@@ -172,6 +172,7 @@ class Reader:
     grouping: tuple[int, int]
     scale: dict[str, float]
     numerals: Numerals | None = None
+    minus: frozenset[str] = frozenset("-\u2212")
     _words: list[str] = field(default_factory=list, repr=False)
     _start: re.Pattern[str] = field(default=re.compile(r"\d"), repr=False)
 
@@ -193,8 +194,15 @@ class Reader:
             if token is None:
                 i = match.start() + 1
                 continue
-            out.append(token)
+            out.append(self._signed(text, token))
             i = token.end
+
+    def _signed(self, text: str, token: Token) -> Token:
+        """Return ``token`` negated when a minus sign stands before it (not "2011-2025")."""
+        at = token.start - 1
+        if at < 0 or text[at] not in self.minus or (at > 0 and text[at - 1].isalnum()):
+            return token
+        return Token(at, token.end, -token.value, token.arabic, token.unit_chars)
 
     def read(self, text: str) -> list[Token]:
         """Return the tokens of ``text`` a reader takes for figures."""
@@ -354,7 +362,7 @@ class Readers:
         return reader
 
     def _make(self, tag: str) -> Reader:
-        from babel.numbers import get_decimal_symbol, get_group_symbol
+        from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 
         locale = babel_locale(tag)
         group = get_group_symbol(locale)
@@ -365,8 +373,10 @@ class Readers:
         scale = cldr_scale_words(locale)
         scale.update(self.scale_words)
         numerals = self._numerals(tag, locale)
+        minus = frozenset({"-", "\u2212", *(c for c in get_minus_sign_symbol(locale)
+                                             if unicodedata.category(c) != "Cf")})
         return Reader(tag, get_decimal_symbol(locale), groups,
-                      (int(grouping[0]), int(grouping[1])), scale, numerals)
+                      (int(grouping[0]), int(grouping[1])), scale, numerals, minus)
 
     def _numerals(self, tag: str, locale: Locale) -> Numerals | None:
         for key in (tag, tag.replace("_", "-"), str(locale).replace("_", "-"), locale.language):

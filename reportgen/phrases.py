@@ -119,7 +119,8 @@ def _find(label: str, q: Quantity, quotes: list[Quote],
         if len(tokens) != 1:
             what = "no number" if not tokens else f"{len(tokens)} numbers"
             problems.append(Problem(q.mark, f"{label}: stated {q.stated!r} holds {what}",
-                                    "give the one number as the seed writes it, e.g. '超5000万'"))
+                                    "give the one number as the seed writes it, with the words "
+                                    "around it if you like"))
             return None
         own = tokens[0]
         at = quote.text.find(stated)

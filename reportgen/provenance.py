@@ -279,8 +279,10 @@ def _said(text: str, value: float) -> str:
 
 
 def _stated_in(value: float, values: set[float]) -> bool:
-    """Return whether ``value`` is one of ``values`` (up to float rounding)."""
-    return value in values or any(_same(value, v) for v in values)
+    """Return whether ``value`` is one of ``values`` (up to float rounding and sign: prose
+    says "fell 5%" of a quote's "-5%")."""
+    value = abs(value)
+    return value in values or -value in values or any(_same(value, abs(v)) for v in values)
 
 
 def _same(a: float, b: float) -> bool:

@@ -56,6 +56,8 @@ READINGS = [
     ("zh", "约3500万人次", [("3500万", 3.5e7)]),
     ("zh", "超过120个", [("120", 120)]),
     ("zh-Hant", "注册用户超4800萬", [("4800萬", 4.8e7)]),
+    ("en", "sales fell −5% (-0.5 points) in 2011-2025", [("−5", -5), ("-0.5", -0.5),
+                                                        ("2011", 2011), ("2025", 2025)]),
 ]
 
 
@@ -168,6 +170,24 @@ def test_every_format_control_is_found() -> None:
 ])
 def test_scaled_numbers_follow_the_locale(tag: str, value: float, expected: str) -> None:
     assert Formatter("x", {}, {}, locale=tag).scaled(value) == expected
+
+
+@_ROUND
+@given(tag=st.sampled_from(_LOCALES), value=st.floats(allow_nan=False, allow_infinity=False))
+def test_any_finite_number_prints(tag: str, value: float) -> None:
+    """Print every finite value without an error; one that is big enough reads back."""
+    f = Formatter("x", {}, {}, locale=tag)
+    printed = f.scaled(value)
+    assert printed and f.percent(value) and f.decimal(value)
+    if 1 <= abs(value) < 1e15 and value == round(value, 2):
+        tokens = READERS(tag).tokens(printed)
+        assert [t.value for t in tokens] == [pytest.approx(value, rel=1e-12)], printed
+
+
+def test_house_style_replaces_the_compact_form() -> None:
+    f = Formatter("en", {}, {}, steps=[[1.0e9, "bn"], [1.0e6, "m"]], locale="en")
+    assert [f.scaled(v) for v in (2.5e9, 3e6, 1234.5)] == ["2.5bn", "3m", "1,234.5"]
+    assert Formatter("de", {}, {}, steps=[[1.0e9, " Mrd."]], locale="de").scaled(1.5e9) == "1,5 Mrd."
 
 
 @pytest.mark.parametrize(("tag", "date", "expected"), [
