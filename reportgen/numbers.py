@@ -175,9 +175,11 @@ class Reader:
     minus: frozenset[str] = frozenset("-\u2212")
     _words: list[str] = field(default_factory=list, repr=False)
     _start: re.Pattern[str] = field(default=re.compile(r"\d"), repr=False)
+    _initials: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         self._words = sorted(self.scale, key=len, reverse=True)
+        self._initials = frozenset(w[0].casefold() for w in self._words if w)
         chars = "" if self.numerals is None else "".join(
             [*self.numerals.digits, *self.numerals.units, *self.numerals.groups])
         self._start = re.compile(r"\d" + "".join(f"|{re.escape(c)}" for c in chars))
@@ -291,6 +293,8 @@ class Reader:
         """
         gap = at < len(text) and text[at] in _GAP
         i = at + 1 if gap else at
+        if i >= len(text) or text[i].casefold() not in self._initials:
+            return 0.0, at
         for word in self._words:
             piece = text[i:i + len(word)]
             if piece != word and not (len(word) >= 4 and piece.casefold() == word.casefold()):
@@ -305,14 +309,18 @@ class Reader:
         return 0.0, at
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _digits_end(text: str, start: int) -> int:
-    i = start
-    while i < len(text) and text[i].isdecimal():
-        i += 1
-    return i
+    match = _DIGITS.match(text, start)
+    return match.end() if match else start
 
 
 def _ascii(digits: str) -> str:
+    """Return decimal digits of any script as ASCII digits (full-width digits too)."""
+    if digits.isascii():
+        return digits
     return "".join(str(unicodedata.decimal(c)) for c in digits)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .numbers import Reader, Token
 from .problems import Problem
@@ -42,6 +42,16 @@ class Phrases:
 
     phrases: dict[str, Record]
     units: dict[str, Record]
+    # (phrase id, word) by the word's last and first character, case folded
+    by_last: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    by_first: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for pid, record in self.phrases.items():
+            for word in map(str, record.get("words", [])):
+                if word:
+                    self.by_last.setdefault(word[-1].casefold(), []).append((pid, word))
+                    self.by_first.setdefault(word[0].casefold(), []).append((pid, word))
 
     @classmethod
     def of(cls, qualifiers: Iterable[Record], units: Iterable[Record]) -> Phrases:
@@ -56,8 +66,11 @@ class Phrases:
         after = _strip_start(source[end:end + _CONTEXT], unit_words)
         found: list[tuple[str, str]] = []
         for side, text in (("before", before), ("after", after)):
-            hits = [(len(word), pid, word) for pid, record in self.phrases.items()
-                    for word in map(str, record.get("words", []))
+            if not text:
+                continue
+            edge = (text[-1] if side == "before" else text[0]).casefold()
+            index = self.by_last if side == "before" else self.by_first
+            hits = [(len(word), pid, word) for pid, word in index.get(edge, ())
                     if _beside(text, word, side)]
             longest = max((n for n, _, _ in hits), default=0)
             found += [(pid, word) for n, pid, word in hits if n == longest]

@@ -28,6 +28,7 @@ _MIN_OVERLAP = 6
 # A quote holds at least this many letters or digits ("T+0赎回"): a shorter one ("。")
 # occurs anywhere and proves nothing.
 MIN_QUOTE = 4
+_LONG_ENOUGH = re.compile(r"(?:[^\W_][\W_]*){" + str(MIN_QUOTE) + "}")
 
 
 def _fold(text: str) -> str:
@@ -88,6 +89,7 @@ class _Check:
     phrases: Phrases
     problems: list[Problem] = field(default_factory=list)
     quotes: dict[int, list[Quote]] = field(default_factory=dict)
+    read: dict[tuple[str, str], Quote] = field(default_factory=dict)
 
     def fail(self, mark: Mark, message: str, hint: str = "") -> None:
         self.problems.append(Problem(mark, message, hint))
@@ -180,8 +182,8 @@ def _quotes(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]] |
         if spec.type != "source" or not isinstance(value, Source):
             continue
         source, seeds = value, check.seeds
-        letters = sum(ch.isalnum() for ch in source.quote)
-        if report and letters < MIN_QUOTE:
+        if report and not _LONG_ENOUGH.search(source.quote):
+            letters = sum(ch.isalnum() for ch in source.quote)
             check.fail(source.mark, f"quote too short: {source.quote!r} ({letters} letters "
                        f"or digits)", f"quote at least {MIN_QUOTE} letters or digits of the "
                        "sentence that states the fact")
@@ -194,13 +196,22 @@ def _quotes(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]] |
                 check.fail(source.mark, f"quote not found in {source.seed}: "
                            f"{_short(source.quote)}", "quote the seed verbatim, in its own script")
         else:
-            text = _fold(source.quote)
-            reader = check.readers(source_language(check.config, source.seed))
-            quotes.append(Quote(source.seed, text, reader, tuple(reader.tokens(text)),
-                                seeds.folded[source.seed], offset))
+            quotes.append(_quote(check, source.seed, source.quote, offset))
     if report:
         check.quotes[id(record)] = quotes
     return quotes
+
+
+def _quote(check: _Check, seed: str, quote: str, offset: int) -> Quote:
+    """Return a quote read in its seed's language (once per seed and quote)."""
+    key = (seed, quote)
+    found = check.read.get(key)
+    if found is None:
+        text = _fold(quote)
+        reader = check.readers(source_language(check.config, seed))
+        found = check.read[key] = Quote(seed, text, reader, tuple(reader.tokens(text)),
+                                        check.seeds.folded[seed], offset)
+    return found
 
 
 def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
