@@ -10,6 +10,7 @@ every word and character comes from CLDR or from the configuration.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -42,6 +43,7 @@ _GAP = frozenset(" \u00a0\u202f\u2009")
 _APOSTROPHES = frozenset("'’")
 
 
+@functools.lru_cache(maxsize=64)
 def babel_locale(tag: str) -> Locale:
     """Return Babel's locale for a BCP 47 tag (``zh-Hans``, ``de``, ``en_GB``).
 
@@ -49,7 +51,8 @@ def babel_locale(tag: str) -> Locale:
     """
     from babel import Locale, UnknownLocaleError
 
-    if not tag or not all(part.isalnum() for part in tag.replace("_", "-").split("-")):
+    if not tag or not all(part.isascii() and part.isalnum()
+                          for part in tag.replace("_", "-").split("-")):
         raise ValueError(f"{tag!r} is not a language tag (BCP 47, e.g. en, de, zh-Hans)")
     try:
         return Locale.parse(tag.replace("_", "-"), sep="-")

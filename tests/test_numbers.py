@@ -77,6 +77,14 @@ def test_numeral_algorithm(numeral: str, value: float) -> None:
     assert numeral_value(items) == value
 
 
+def test_briefing_configuration_reads_chinese_numerals() -> None:
+    """The shipped configuration reads 十二 as 12 and 三百五十亿 as 3.5e10 (once 20 and 1.5e12)."""
+    readers = Readers.from_config(load_config(ROOT))
+    for tag in ("zh-Hans", "zh-Hant"):
+        assert [t.value for t in readers(tag).tokens("十二，三百五十亿，千亿元")] == [12, 3.5e10, 1e11]
+    assert [t.value for t in readers("zh-Hant").tokens("注冊用戶超4800萬")] == [4.8e7]
+
+
 def _chinese(n: int) -> str:
     """Spell ``n`` (1 ≤ n < 10^16) in Chinese numerals, as a writer would: 三百五十亿."""
     digits = "零一二三四五六七八九"
