@@ -164,14 +164,8 @@ def _mark(config: Config, key: str) -> Mark:
 
 
 def _agree(config: Config) -> list[Problem]:
-    """Check the keys that name each other: languages, per-language maps, the name pattern."""
+    """Check the keys that depend on each other: the name pattern and the languages."""
     problems = []
-    langs = set(config.languages)
-    for key in ("html_lang", "author", "number_format"):
-        stray = sorted(set(getattr(config, key)) - langs)
-        if stray:
-            problems.append(Problem(_mark(config, key), f"{key}: {', '.join(stray)} is not an "
-                                    "edition language", "languages: " + ", ".join(config.languages)))
     pattern = config.output_name
     if pattern and len(config.languages) > 1 and "{lang}" not in pattern:
         problems.append(Problem(_mark(config, "output_name"), f"output_name: {pattern!r} gives "

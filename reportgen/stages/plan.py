@@ -116,8 +116,8 @@ def report_date(config: Config) -> _dt.date:
     """
     if config.date:
         return _dt.date.fromisoformat(config.date)  # checked when the config was read
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.strip():  # set and not empty (an empty value means unset, as is customary)
         text = epoch.strip()
         if not text.isdigit() or len(text) > 12 or int(text) > _MAX_EPOCH:
             raise ReportError(Problem(
