@@ -59,7 +59,7 @@ def build(config: Config, languages: list[str] | None = None,
                 if output.fmt == "pdf" and not problems:
                     layout.start(project, output, work, presses[output.name])  # 4. lay out
             if problems:
-                raise ReportError(list(dict.fromkeys(problems)))
+                raise ReportError(_unique(problems))
         with progress.step("layout") as step:
             warnings = layout.finish(work, presses)
             step.detail = ", ".join(f"{o.name} {o.pdf.pages} pages" for o in work.outputs
@@ -87,8 +87,16 @@ def check(config: Config, progress: Progress | None = None) -> Project:
                 render.render(project, output, work)
                 problems += render.check(project, output, work)
     if problems:
-        raise ReportError(list(dict.fromkeys(problems)))
+        raise ReportError(_unique(problems))
     return project
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Report a problem once, though several outputs (PDF and HTML) met it."""
+    first: dict[tuple[Mark, str], Problem] = {}
+    for problem in problems:
+        first.setdefault((problem.mark, problem.message), problem)
+    return list(first.values())
 
 
 def _gather(config: Config) -> Project:
