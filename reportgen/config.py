@@ -68,7 +68,7 @@ class Config:
                      "data file's date", "date")
     fonts: list[str] = _opt(
         ["Noto Sans CJK SC"], "font families every character must be covered by; templates "
-        "get them as fonts", "list")
+        "get them as fonts", "families")
     font_packages: str = _opt(
         "fonts-noto-cjk", "system package that provides the fonts (named in errors)", "str")
     scale_words: dict[str, float] = _opt(

@@ -128,6 +128,18 @@ def _map(node: Node) -> dict[str, str]:
     return {check_text(k.value): _scalar(v) for k, v in node.pairs}
 
 
+def _families(node: Node) -> list[str]:
+    """Font family names, as fontconfig takes them: no pattern syntax, no option look-alikes."""
+    names = _list(node)
+    if not names:
+        raise ValueError("expected at least one font family")
+    for name in names:
+        if not name.strip() or name.startswith("-") or re.search(r"[:,=\\\x00-\x1f]", name):
+            raise ValueError(f"expected a font family name such as 'Noto Sans CJK SC', got "
+                             f"{name!r}")
+    return names
+
+
 def _languages(node: Node) -> list[str]:
     codes = _list(node)
     if not codes:
@@ -209,6 +221,7 @@ KINDS: dict[str, Callable[[Node], Any]] = {
     "languages": _languages,
     "html_lang": _html_lang,
     "list": _list,
+    "families": _families,
     "map": _map,
     "numbers": _numbers,
     "steps": _steps,

@@ -299,6 +299,9 @@ CASES: dict[str, Case] = {
     "language-unknown-to-babel": Case(
         "12 §2", configure("languages: [zh, qq]"),
         says=("language 'qq' cannot be served: Babel has no CLDR locale data",)),
+    "font-family-like-an-option": Case(
+        "11 medium", configure('fonts: ["--help"]'),
+        says=("fonts: expected a font family name such as 'Noto Sans CJK SC', got '--help'",)),
     "render-timeout-huge": Case(
         "11 medium", configure("render_timeout: 99999999999"),
         says=("render_timeout: expected a whole number from 1 to 86,400",)),
