@@ -11,6 +11,7 @@ import datetime as _dt
 import importlib.util
 import math
 import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -195,12 +196,16 @@ def _date(node: Node) -> str:
 def _pattern(node: Node) -> str:
     text = _scalar(node)
     if text:
+        wrong = ValueError(f"expected a name pattern using {{basename}} and {{lang}}, got "
+                           f"{text!r}")
         try:
-            sample = text.format(basename="b", lang="en")
-        except (KeyError, IndexError, ValueError):
-            raise ValueError(f"expected a name pattern using {{basename}} and {{lang}}, got "
-                             f"{text!r}") from None
-        check_plain_name(sample, "a file name pattern")
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)
+                      if name is not None]
+        except ValueError:
+            raise wrong from None
+        if any(name not in ("basename", "lang") or spec or conv for name, spec, conv in fields):
+            raise wrong
+        check_plain_name(text.format(basename="b", lang="en"), "a file name pattern")
     return text
 
 
