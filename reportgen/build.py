@@ -117,7 +117,7 @@ def _result(work: Plan, project: Project | None, warnings: list[str],
         charts=sum(map(len, project.charts.values())) if project else 0,
         drawn=project.charts_drawn if project else 0,
         seconds=time.perf_counter() - started,
-        warnings=warnings,
+        warnings=(project.warnings if project else []) + warnings,
     )
 
 

@@ -32,7 +32,8 @@ _LOG = logging.getLogger(__name__)
 class Project:
     """Validated inputs of a build: configuration, dataset, seeds and UI strings.
 
-    ``charts`` fills as editions are rendered: per language, the drawn charts by id.
+    ``charts`` fills as editions are rendered: per language, the drawn charts by id;
+    ``warnings`` collects what later stages want said without failing the build.
     """
 
     config: Config
@@ -42,6 +43,7 @@ class Project:
     string_marks: dict[str, Mark] = field(default_factory=dict)
     charts: dict[str, dict[str, DrawnChart]] = field(default_factory=dict)
     charts_drawn: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def strings_in(self, lang: str) -> dict[str, str]:
         """Return the UI strings of one edition language."""
