@@ -70,7 +70,8 @@ def bounded_memory(memory_mb: int) -> Iterator[int]:
     lowers only the soft limit, so it can be lifted again. Yields the bound in MiB.
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = max(memory_mb * 1024 * 1024, _address_space() + _MAIN_FLOOR)
+    mib = 1024 * 1024
+    limit = -(-max(memory_mb * mib, _address_space() + _MAIN_FLOOR) // mib) * mib  # whole MiB
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     if soft != resource.RLIM_INFINITY:
@@ -81,7 +82,7 @@ def bounded_memory(memory_mb: int) -> Iterator[int]:
         yield 0
         return
     try:
-        yield limit // (1024 * 1024)
+        yield limit // mib
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 

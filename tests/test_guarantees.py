@@ -461,3 +461,19 @@ def test_commit_rolls_back_when_a_move_fails(tmp_path: Path,
     commit(pairs, "out")
     assert [f.read_text(encoding="utf-8") for f in finals] == ["new"] * 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f0", "f1", "f2", "f3"]
+
+
+def test_build_process_memory_bound_is_lifted_afterwards() -> None:
+    """The build's own bound (11 #7) stops a huge allocation, then leaves the process as it was."""
+    import resource
+
+    from reportgen.worker import bounded_memory
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with bounded_memory(64) as limit_mb:
+        assert limit_mb >= 512  # at least 512 MiB above what the process held
+        assert resource.getrlimit(resource.RLIMIT_AS)[0] == limit_mb * 1024 * 1024
+        with pytest.raises(MemoryError):
+            bytearray(2 * limit_mb * 1024 * 1024)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert len(bytearray(8 * 1024 * 1024)) == 8 * 1024 * 1024
