@@ -12,7 +12,7 @@ from conftest import MINI, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.build import _formatter, gather
+from reportgen.build import gather
 from reportgen.config import load_config
 from reportgen.dataset import load_dataset
 from reportgen.formats import Formatter
@@ -243,7 +243,7 @@ def _record(collection: str, **fields: object) -> Record:
 def test_briefing_prints_each_bound_in_its_sources_words() -> None:
     """The rural loan is 'as low as' 3.5% (低至), Tencent's bad debts 'below' 1.2% (以下)."""
     project = gather(load_config(ROOT))
-    printed = {lang: {r.id: _formatter(project, lang).quantity(r["quantity"])
+    printed = {lang: {r.id: project.formatter(lang).quantity(r["quantity"])
                       for r in project.dataset.records("metrics")} for lang in ("zh", "en")}
     assert printed["zh"]["m-rural-loan-rate"] == "低至3.5%"
     assert printed["en"]["m-rural-loan-rate"] == "as low as 3.5%"
@@ -285,10 +285,10 @@ def test_numbers_of_a_gloss_are_numbers_of_its_quote(gloss: str, problem: str) -
 
 
 @pytest.mark.parametrize(("setting", "expected"), [
-    ("languages: [zh, tlh]", "languages: no CLDR locale data for 'tlh'"),
-    ("languages: [zh, en/../x]", "'en/../x' is not a language tag"),
-    ("html_lang: {zh: zh-Hans, en: english}", "html_lang: no CLDR locale data for 'english'"),
-    ("number_format: {en: [[0, ' x']]}", "number_format: en: expected a finite number above 0"),
+    ("languages: [zh, tlh]", "languages: language 'tlh' cannot be served: Babel has no CLDR locale data"),
+    ("languages: [zh, en/../x]", "'en/../x' is not a language code"),
+    ("html_lang: {zh: zh-Hans, en: english}", "html_lang: tag for en 'english' is not a language code"),
+    ("number_format: {en: [[0, ' x']]}", "number_format: en: threshold 0 must be above 0"),
     ("number_format: {en: [[1.0e6]]}", "number_format: en: expected [threshold, word]"),
     ("numerals: {zh: {digit: {一: 1}}}", "numerals: zh: unknown key 'digit'"),
     ("numerals: {zh: {units: {十十: 10}}}", "numerals: zh.units.十十: expected one character"),

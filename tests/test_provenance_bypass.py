@@ -187,7 +187,7 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         ("lakes: value is 20, but the quote states '十二', which reads as 12",)),
     "config-unknown-language": (
         append("source_language: klingon\n", CONFIG),
-        ("reportgen.yaml:", "source_language: no CLDR locale data for 'klingon'")),
+        ("reportgen.yaml:", "source_language: language 'klingon' is not a language code")),
 }
 
 
