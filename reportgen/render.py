@@ -337,10 +337,12 @@ def _render_once(env: jinja2.Environment, template: str, page: _Page,
         "html_lang": page.edition.html_lang,
         "target": page.edition.target,
         "strings": page.strings,
-        "meta": {k: v for k, v in meta.items() if k != "editions"},
+        "meta": {k: v for k, v in meta.items() if k not in ("editions", "fonts")},
         # Every edition of the report (this one included, ``current``): its language, the
         # language's own name and its file per format, to link the others.
         "editions": meta.get("editions", ()),
+        # The configured font families (the glyph check's): names, and ``fonts.css``.
+        "fonts": meta.get("fonts", ()),
         "record": lambda rid: page.view(page.dataset.by_id[rid]),
         "exhibit": page.exhibit,
         "xref": lambda rid: page.link(rid, page.exhibit_label(rid)),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import MINI
 
+from reportgen.config import load_config
 from reportgen.contract import BUILTIN_COLLECTIONS
 from reportgen.dataset import Dataset, load_dataset
 from reportgen.problems import ReportError
@@ -22,7 +23,7 @@ from reportgen.schema import Date, Items, Quantity, Source
 SCHEMA = "data/schema.yaml"
 DATA = "data/parks.yaml"
 LANGUAGES = ("zh", "en")
-SCALE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
+CONFIG = load_config(MINI)
 
 Mutation = Callable[[Path], None]
 
@@ -322,7 +323,7 @@ def test_collection_without_provenance_holds_plain_numbers(project: Path) -> Non
     bench = dataset.by_id["benches"]
     assert bench["quantity"] == Quantity(812.0, "count", "eq", "", bench["quantity"].mark)
     seeds, problems = load_seeds(project / "seeds", "seeds")
-    assert check_provenance(dataset, seeds, SCALE) == [] and problems == []
+    assert check_provenance(dataset, seeds, CONFIG) == [] and problems == []
     # A quoted collection still needs its stated words.
     edit('stated: "45公顷"}', "}", DATA)(project)
     has(problems_of(project), "data/parks.yaml:34:15:", "missing 'stated'")
