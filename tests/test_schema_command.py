@@ -141,7 +141,7 @@ def test_schema_command_reports_a_broken_schema(tmp_path: Path) -> None:
         "opened: {type: date}", "opened: {type: date, required: yes}"), encoding="utf-8")
     run = run_cli("schema", "--json", "--project", project)
     assert run.code == 1 and run.out == ""
-    assert "data/schema.yaml:16:38: required: expected true or false, got 'yes'" in run.err
+    assert "data/schema.yaml:6:38: required: expected true or false, got 'yes'" in run.err
 
 
 DOC = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
