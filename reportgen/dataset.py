@@ -55,6 +55,14 @@ class Dataset:
     by_id: dict[str, Record] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
+    def attachments(self) -> tuple[tuple[str, bytes], ...]:
+        """Return (name, bytes) of every data file, read again as safely as the first time."""
+        out = []
+        for path in self.files:
+            cap = MAX_TABLE_BYTES if path.suffix == ".csv" else MAX_BYTES
+            out.append((path.name, read_bytes(path, path.parent, path.name, cap)))
+        return tuple(out)
+
     def records(self, collection: str) -> list[Record]:
         """Return the records of ``collection`` (empty when it has none)."""
         return self.collections.get(collection, [])
