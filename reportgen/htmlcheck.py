@@ -68,12 +68,20 @@ _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a page must not hold: where in the page, the text at fault, and why."""
+    """One thing a page must not hold: the text at fault (an attribute's value) and why."""
 
-    where: str  # the construct: "<img srcset>", "CSS in <style>", "<meta http-equiv>"
-    value: str  # the offending text as written, to find it in the templates
+    value: str  # the offending text as written: a URL, "@import", "<iframe", 'id="x"'
     message: str
+    attr: str = ""  # the attribute holding ``value``, as written ("xlink:href")
     ident: str = ""  # for a duplicated id: the id
+
+    def needles(self) -> list[str]:
+        """Return texts to look for in the templates, most specific first."""
+        if not self.attr:
+            return [self.value] if len(self.value) >= 4 else []
+        out = [f'{self.attr}="{self.value}"', f"{self.attr}='{self.value}'",
+               f"{self.attr}={self.value}"]
+        return out + ([self.value] if len(self.value) >= 8 else [])
 
 
 def inject_csp(html: str) -> str:
@@ -126,7 +134,7 @@ def _duplicates(ids: list[tuple[str, str]]) -> list[Finding]:
     owners: dict[str, list[str]] = {}
     for ident, tag in ids:
         owners.setdefault(ident, []).append(f"<{tag}>")
-    return [Finding(f'id="{ident}"', f'id="{ident}"',
+    return [Finding(f'id="{ident}"',
                     f"{len(tags)} elements have the id {ident!r} ({', '.join(tags)}); "
                     "an id names one anchor", ident=ident)
             for ident, tags in owners.items() if len(tags) > 1]
@@ -209,44 +217,44 @@ def _fetches(element: Any, ns: str, local: str) -> list[Finding]:
     tag = f"<{local}>"
     out: list[Finding] = []
     if local.lower() in _REFUSED:
-        return [Finding(tag, f"<{local}", f"{tag} is not allowed: {_REFUSED[local.lower()]}")]
+        return [Finding(f"<{local}", f"{tag} is not allowed: {_REFUSED[local.lower()]}")]
     if local == "meta" and ns == _XHTML:
         equiv = (element.get("http-equiv") or "").strip().lower()
         if equiv and equiv not in _HTTP_EQUIV:
-            out.append(Finding(f'<meta http-equiv="{equiv}">', element.get("http-equiv", ""),
+            out.append(Finding(element.get("http-equiv", ""),
                                f'<meta http-equiv="{equiv}"> is not allowed'
                                + (": it navigates away from the page" if equiv == "refresh"
-                                  else "")))
+                                  else ""), attr="http-equiv"))
     if local == "link" and ns == _XHTML and not _is_link(ns, local, element):
-        out.append(Finding(f'<link rel="{element.get("rel", "")}">', element.get("href") or "",
-                           f'<link rel="{element.get("rel", "")}"> fetches its href'))
+        out.append(Finding(element.get("href") or "",
+                           f'<link rel="{element.get("rel", "")}"> fetches its href', attr="href"))
     link = _is_link(ns, local, element)
     for name, written, value in _attrs(element):
         where = f"<{local} {written}>"
         if name.startswith("on"):
-            out.append(Finding(where, value, f"{where}: event handlers do not run here"))
+            out.append(Finding(value, f"{where}: event handlers do not run here", written))
         elif name in _ALWAYS_REFUSED_ATTRS:
-            out.append(Finding(where, value, f"{where} is not allowed: "
-                                             f"{_ALWAYS_REFUSED_ATTRS[name]}"))
+            out.append(Finding(value, f"{where} is not allowed: "
+                                      f"{_ALWAYS_REFUSED_ATTRS[name]}", written))
         elif name == "style":
             out += _css(value, where, tinycss2.parse_declaration_list)
         elif name in _SRCSETS:
-            out += [Finding(where, url, f"{where} candidate {url!r} would be fetched")
+            out += [Finding(url, f"{where} candidate {url!r} would be fetched")
                     for url in _srcset(value) if not _fetch_ok(url)]
         elif name == "href" and link:
             bad = _bad_link(value)
             if bad:
-                out.append(Finding(where, value, f"{where}={value!r}: {bad}"))
+                out.append(Finding(value, f"{where}={value!r}: {bad}", written))
         elif name in _FETCHED and not _fetch_ok(value) and not (local == "link" and not link):
-            out.append(Finding(where, value, f"{where}={_short(value)} would be fetched"))
+            out.append(Finding(value, f"{where}={_short(value)} would be fetched", written))
         elif ns != _XHTML and "(" in value:
             out += _css(value, where, tinycss2.parse_component_value_list)
     if local.lower() in _ANIMATIONS:
         target = (element.get("attributeName") or "").strip().lower()
         if "href" in target or target in _FETCHED or target in ("style", "srcset"):
-            out.append(Finding(f"<{local} attributeName>", element.get("attributeName", ""),
+            out.append(Finding(element.get("attributeName", ""),
                                f'<{local} attributeName="{target}">: an animation may not '
-                               "change a URL or a style"))
+                               "change a URL or a style", "attributeName"))
     if local == "style":
         text = "".join(element.itertext())
         out += _css(text, f"CSS in {tag}", tinycss2.parse_stylesheet)
@@ -258,10 +266,10 @@ def _pdf_link(tag: str, value: str) -> list[Finding]:
     url = _clean(value)
     where = f"<{tag} href>"
     if url and not url.startswith("#") and not _SCHEME.match(url):
-        return [Finding(where, value, f"{where}={value!r}: a relative link in the PDF would "
-                                      "become a file:// URL naming the build machine's folder")]
+        return [Finding(value, f"{where}={value!r}: a relative link in the PDF would "
+                               "become a file:// URL naming the build machine's folder", "href")]
     bad = _bad_link(value)
-    return [Finding(where, value, f"{where}={value!r}: {bad}")] if bad else []
+    return [Finding(value, f"{where}={value!r}: {bad}", "href")] if bad else []
 
 
 def _policy(root: Any) -> list[Finding]:
@@ -272,7 +280,7 @@ def _policy(root: Any) -> list[Finding]:
             and (first.get("http-equiv") or "").lower() == "content-security-policy" \
             and first.get("content") == CSP:
         return []
-    return [Finding("<head>", "<head", "the page must open with a <head> start tag before any "
+    return [Finding("<head", "the page must open with a <head> start tag before any "
                                        "content: the engine puts its Content-Security-Policy "
                                        "right after it")]
 
@@ -291,11 +299,11 @@ def _walk(nodes: Iterable[Any] | None, where: str, out: list[Finding]) -> None:
         kind = node.type
         if kind == "at-rule":
             if node.lower_at_keyword == "import":
-                out.append(Finding(where, "@import", f"{where}: @import fetches a stylesheet"))
+                out.append(Finding("@import", f"{where}: @import fetches a stylesheet"))
             _walk(node.prelude, where, out)
             _walk(node.content, where, out)
         elif kind == "at-keyword" and node.lower_value == "import":
-            out.append(Finding(where, "@import", f"{where}: @import fetches a stylesheet"))
+            out.append(Finding("@import", f"{where}: @import fetches a stylesheet"))
         elif kind == "qualified-rule":
             _walk(node.prelude, where, out)
             _walk(node.content, where, out)
@@ -315,7 +323,7 @@ def _walk(nodes: Iterable[Any] | None, where: str, out: list[Finding]) -> None:
 
 def _url_token(url: str, where: str, out: list[Finding]) -> None:
     if not _fetch_ok(url):
-        out.append(Finding(where, url, f"{where}: url {_short(url)} would be fetched"))
+        out.append(Finding(url, f"{where}: url {_short(url)} would be fetched"))
 
 
 def _srcset(value: str) -> list[str]:

@@ -215,11 +215,12 @@ def _finding_problem(finding: Finding, env: jinja2.Environment, template: str,
     where = f"{edition.target.upper()} edition ({edition.lang})"
     record = dataset.by_id.get(finding.ident) if finding.ident else None
     if record is not None:
-        return Problem(record.mark, f"record {finding.ident!r} ({record.collection}): "
-                                    f"{finding.message} in the {where}",
+        return Problem(record.marks.get("id", record.mark),
+                       f"record {finding.ident!r} ({record.collection}): "
+                       f"{finding.message} in the {where}",
                        "a record's id is its anchor in the page: rename the record, "
                        "or the template's element that has the same id")
-    mark = _locate(env, template, finding.value)
+    mark = _locate(env, template, finding.needles())
     message = f"the {where} " + ("would fetch or run what it must not: " if
                                  edition.target == "html" else "has ") + finding.message
     if mark is None:
@@ -232,21 +233,23 @@ def _finding_problem(finding: Finding, env: jinja2.Environment, template: str,
     return Problem(mark, message, hint)
 
 
-def _locate(env: jinja2.Environment, template: str, needle: str) -> Mark | None:
-    """Return where ``needle`` (or its HTML-escaped form) is written in the templates."""
-    if not needle or env.loader is None:
+def _locate(env: jinja2.Environment, template: str, needles: list[str]) -> Mark | None:
+    """Return where the first of ``needles`` found (or its HTML-escaped form) is written."""
+    if not needles or env.loader is None:
         return None
     try:
         names = [template, *sorted(n for n in env.loader.list_templates() if n != template)]
     except (TypeError, OSError):
         names = [template]
-    forms = [needle, str(escape(needle))]
+    sources = []
     for name in names:
         try:
-            source = env.loader.get_source(env, name)[0]
-        except (jinja2.TemplateNotFound, OSError, UnicodeDecodeError):
-            continue
-        for form in forms:
+            sources.append((name, env.loader.get_source(env, name)[0]))
+        except (jinja2.TemplateNotFound, OSError, UnicodeDecodeError, ReportError):
+            continue  # not a text file, or one the loader refuses: nothing to point at
+    forms = [f for needle in needles for f in dict.fromkeys((needle, str(escape(needle))))]
+    for form in forms:
+        for name, source in sources:
             at = source.find(form)
             if at >= 0:
                 line = source.count("\n", 0, at) + 1
