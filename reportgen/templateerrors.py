@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,13 @@ _THEME = Path(__file__).parent / "theme"
 _HINT = "\n"  # separates message and hint inside a Jinja exception's text
 
 
-def _names(candidates: Collection[str], name: str, what: str, limit: int = 12) -> str:
+def _names(candidates: Collection[str], name: str, what: str, limit: int = 12,
+           ordered: bool = False) -> str:
     """Say which of ``candidates`` is closest to ``name``, or list them."""
     close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-    names = sorted(candidates)
+    names = list(candidates) if ordered else sorted(candidates)
     if not names:
         return f"there are no {what}"
     more = f", … ({len(names)} in all)" if len(names) > limit else ""
@@ -45,14 +47,14 @@ def describe(obj: Any, name: str) -> tuple[str, str]:
         who = f"record {rid!r} ({obj.collection})" if rid else f"the {obj.collection} record"
         if name in obj.declared:
             return (f"{who} has no value for the optional field {name!r}",
-                    f"test it first: {{% if x.{name} is defined %}}")
+                    f"test it first: {{% if ….{name} is defined %}}")
         return (f"{who} has no field {name!r}",
                 _names(obj.declared, name, f"fields of {obj.collection}"))
     if isinstance(obj, Collections):
         return f"no collection {name!r} in data", _names(obj, name, "collections")
     if isinstance(obj, Strings):
         return (f"no UI string {name!r}",
-                _names(obj, name, "strings") + "; UI strings live in templates/strings.yaml")
+                _names(obj, name, "strings") + " — UI strings come from templates/strings.yaml")
     if isinstance(obj, ExhibitView):
         return f"exhibit {obj['id']!r} has no key {name!r}", _names(obj, name, "its keys")
     if isinstance(obj, RecordList):
@@ -60,9 +62,11 @@ def describe(obj: Any, name: str) -> tuple[str, str]:
                 f"loop over it ({{% for r in data.{obj.collection} %}}) or take one record "
                 "with record(id)")
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        kind = type(obj).__name__.lower()
-        return (f"a {kind} has no attribute {name!r}",
-                _names([f.name for f in dataclasses.fields(obj)], name, f"a {kind} has"))
+        kind = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(obj).__name__).lower()
+        kind = ("an " if kind[0] in "aeiou" else "a ") + kind
+        shown = [f.name for f in dataclasses.fields(obj) if f.compare]  # not its file mark
+        return (f"{kind} has no attribute {name!r}", _names(shown, name, f"{kind} has",
+                                                            ordered=True))
     if isinstance(obj, Mapping):
         return f"no key {name!r} in this mapping", _names([str(k) for k in obj], name, "keys")
     return "", ""
