@@ -262,7 +262,9 @@ class Page:
             "series": [self.view(item["ref"]) for item in record.get("series", [])],
             "svg": Markup(svg) if self.target == "html" else "",
             "img": _data_uri(svg) if svg and self.target == "pdf" else "",
-            "rows": list(chart.rows) if chart else [],
+            # The chart's data as table rows, typeset like the rest of the edition's text.
+            "rows": [tuple(self.typography.prose(cell) for cell in row)
+                     for row in (chart.rows if chart else ())],
             "seeds": seeds,
         })
 
