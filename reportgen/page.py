@@ -196,7 +196,8 @@ class Page:
             text = label or typo.phrase(self.formatter.quantity(quantity))
             if not markup:
                 return text
-            return str(escape(text) + (self.cite(record, cited) if marks else ""))
+            return str(escape(text) + (self.cite(record, cited, text[-1:].isdigit())
+                                       if marks else ""))
         name = record.get("short") or record.get("name")
         text = label or (typo.prose(name[self.lang]) if isinstance(name, Text) else rid)
         return str(escape(text)) if markup else text
@@ -204,8 +205,13 @@ class Page:
     def link(self, rid: str, text: str) -> Markup:
         return Markup('<a class="xref" href="#{}">{}</a>').format(rid, text)
 
-    def cite(self, record: Any, cited: set[int] | None = None) -> Markup:
-        """Return the note markers of ``record``'s sources; each note once per group."""
+    def cite(self, record: Any, cited: set[int] | None = None,
+             after_number: bool = False) -> Markup:
+        """Return the note markers of ``record``'s sources; each note once per group.
+
+        After a digit the group has the class ``after-number`` too, for a stylesheet to set
+        it apart: "RMB 500⁴³" must not read as a power.
+        """
         cited = set() if cited is None else cited
         marks = []
         for source in sources_of(record):
@@ -224,7 +230,8 @@ class Page:
             return Markup("")
         # The word joiner glues the marker to the character before it: a marker never
         # starts a line (CJK text may break between any two characters otherwise).
-        return (Markup(WORD_JOINER + '<sup class="cite">') + Markup(",").join(marks)
+        opening = '<sup class="cite after-number">' if after_number else '<sup class="cite">'
+        return (Markup(WORD_JOINER + opening) + Markup(",").join(marks)
                 + Markup("</sup>"))
 
     # --- exhibits and headings ---

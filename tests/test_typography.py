@@ -109,7 +109,8 @@ def test_a_note_is_cited_once_per_sentence(project: Path) -> None:
     page = _html(project)
     summary = page.split('<p class="summary">', 1)[1].split("</p>", 1)[0]
     assert summary.count('href="#note-1"') == 2, summary  # first sentence once, the next once
-    assert summary.count(WORD_JOINER + '<sup class="cite">') == summary.count('<sup class="cite">')
+    assert summary.count(WORD_JOINER + '<sup class="cite') == summary.count('<sup class="cite')
+    assert f'over{NBSP}120{WORD_JOINER}<sup class="cite after-number">' in summary
 
 
 def test_headings_and_titles_carry_no_markers(project: Path) -> None:
