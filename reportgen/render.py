@@ -151,8 +151,13 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     assert page is not None
     if edition.target == "html":
         html = inject_csp(html)
-    problems = [_finding_problem(f, env, template, dataset, edition, html)
-                for f in check_page(html, edition.target)]
+    try:
+        with _time_limit(getattr(env, "render_seconds", 0)):
+            findings = check_page(html, edition.target)
+    except _TooSlow as exc:
+        raise ReportError(Problem(Mark(f"templates/{template}"),
+                                  f"checking the rendered page: {exc}")) from None
+    problems = [_finding_problem(f, env, template, dataset, edition, html) for f in findings]
     if problems:
         raise ReportError(problems)
     return Rendered(html, order, len(page.notes))
@@ -221,12 +226,12 @@ def _finding_problem(finding: Finding, env: jinja2.Environment, template: str,
                        "a record's id is its anchor in the page: rename the record, "
                        "or the template's element that has the same id")
     mark = _locate(env, template, finding.needles())
-    message = f"the {where} " + ("would fetch or run what it must not: " if
-                                 edition.target == "html" else "has ") + finding.message
+    message = f"{where}: {finding.message}"
     if mark is None:
-        line = html.count("\n", 0, max(html.find(finding.value), 0)) + 1
         mark = Mark(f"templates/{template}")
-        message += f" (line {line} of the rendered page)"
+        at = html.find(finding.value) if finding.value else -1
+        if at >= 0:
+            message += f" (line {html.count(chr(10), 0, at) + 1} of the rendered page)"
     hint = ("the HTML edition is one self-contained file: inline assets as data: images, "
             "CSS in <style>, no scripts" if edition.target == "html" else
             "link to an #anchor or an absolute https: URL")

@@ -192,3 +192,15 @@ def test_a_fetch_written_in_a_value_from_data_is_located_in_the_rendered_page(
     problems = _refused(project)
     assert any(p.startswith(f"{TEMPLATE}: ") and "line " in p and "of the rendered page" in p
                for p in problems), problems
+
+
+@pytest.mark.parametrize(("markup", "what"), [
+    ('{% for i in range(4) %}{{ ("<b>" * 99999) | safe }}{% endfor %}', "tags"),
+    ('{% for i in range(4) %}{{ "<" * 99999 }}{% endfor %}', "character references"),
+])
+def test_a_page_too_large_to_check_is_refused(project: Path, markup: str, what: str) -> None:
+    """A page the parser would take minutes over is refused before it is parsed."""
+    _insert(project, markup)
+    problems = _refused(project)
+    assert any(p.startswith(f"{TEMPLATE}:") and f"{what}, more than the 300,000 it may have" in p
+               for p in problems), problems
