@@ -94,7 +94,7 @@ def gather(config: Config) -> Project:
     languages = tuple(config.languages)
     dataset = load_dataset(config.path("data"), languages, config.root)
     seeds, problems = load_seeds(config.path("seeds"), _display(config, "seeds"))
-    problems += check_provenance(dataset, seeds, config.scale_words)
+    problems += check_provenance(dataset, seeds, config)
     strings = _load_strings(config, problems)
     if problems:
         raise ReportError(problems)
@@ -390,12 +390,10 @@ def _check_glyphs(rendered: Rendered, charts: dict[str, DrawnChart], fonts: list
 
 
 def _formatter(project: Project, lang: str) -> Formatter:
-    from .formats import Formatter
+    from .formats import make_formatter
 
-    dataset = project.dataset
-    return Formatter(lang, {r.id: r for r in dataset.records("units")},
-                     {str(r["id"]): r for r in dataset.records("qualifiers")},
-                     project.config.number_format.get(lang, []))
+    strings = {k: v[lang] for k, v in project.strings.items() if lang in v}
+    return make_formatter(project.dataset, project.config, strings, lang)
 
 
 def _theme(config: Config) -> Any:

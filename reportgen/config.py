@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -41,8 +42,8 @@ class Config:
     out: Path = _opt(Path("out"), "folder the outputs are written to", "path")
     template: str = _opt("report.html.j2", "entry template, relative to the templates folder", "str")
     basename: str = _opt("report", "output file name stem: <basename>.<lang>.pdf", "str")
-    languages: list[str] = _opt(["en"], "edition languages, in build order", "list")
-    html_lang: dict[str, str] = _opt({}, "BCP 47 tag per edition for the lang attribute", "map")
+    languages: list[str] = _opt(["en"], "edition languages, in build order", "languages")
+    html_lang: dict[str, str] = _opt({}, "BCP 47 tag per edition for the lang attribute", "language-map")
     author: dict[str, str] = _opt({}, "who prepared the report, per language", "map")
     date: str = _opt("", "report date YYYY-MM-DD; default SOURCE_DATE_EPOCH, else today", "str")
     fonts: list[str] = _opt(
@@ -51,11 +52,25 @@ class Config:
     font_packages: str = _opt(
         "fonts-noto-cjk", "system package that provides the fonts (named in errors)", "str"
     )
+    # --- numbers: how sources print them, how editions print them (see numbers.py) ---
+    source_language: str = _opt(
+        "", "BCP 47 tag of the language the seeds are written in; default: the first edition "
+        "language", "language"
+    )
+    seed_languages: dict[str, str] = _opt(
+        {}, "per seed file name, its language where it is not source_language", "language-map"
+    )
     scale_words: dict[str, float] = _opt(
-        {}, "characters that multiply a stated number, e.g. 万: 10000", "numbers"
+        {}, "words that multiply the number before them, added to CLDR's for every source "
+        "language, e.g. bn: 1.0e9", "numbers"
+    )
+    numerals: dict[str, dict[str, dict[str, float]]] = _opt(
+        {}, "per language, numerals written with characters: {digits, units, groups}, "
+        "e.g. zh: {digits: {一: 1}, units: {十: 10}, groups: {万: 1.0e4}}", "numerals"
     )
     number_format: dict[str, list[list[Any]]] = _opt(
-        {}, "per language, [threshold, word] pairs for printing large numbers", "raw"
+        {}, "per language, [threshold, word] pairs that replace CLDR's compact form "
+        "(a house style, e.g. en: [[1.0e9, bn]])", "number-format"
     )
     pdf_variant: str = _opt("", "WeasyPrint PDF variant, e.g. pdf/a-3b or pdf/ua-1", "str")
     page_limit: int = _opt(300, "a PDF with more pages than this fails the build", "int")
@@ -142,10 +157,81 @@ def _map(node: Node) -> dict[str, str]:
 
 
 def _numbers(node: Node) -> dict[str, float]:
+    out = {}
+    for key, text in _map(node).items():
+        out[key] = _factor(text, key)
+    return out
+
+
+def _factor(text: str, key: str) -> float:
     try:
-        return {k: float(v) for k, v in _map(node).items()}
-    except ValueError as exc:
-        raise ValueError(f"expected numbers ({exc})") from None
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{key}: expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{key}: expected a finite number above 0, got {text!r}")
+    return value
+
+
+def _language(node: Node) -> str:
+    from .numbers import babel_locale
+
+    tag = _scalar(node)
+    babel_locale(tag)  # refuse a language Babel cannot print, with the reason
+    return tag
+
+
+def _languages(node: Node) -> list[str]:
+    if not isinstance(node, Seq):
+        raise ValueError("expected a list")
+    return [_language(item) for item in node.items]
+
+
+def _language_map(node: Node) -> dict[str, str]:
+    if not isinstance(node, Map):
+        raise ValueError("expected a mapping")
+    return {k.value: _language(v) for k, v in node.pairs}
+
+
+def _numerals(node: Node) -> dict[str, dict[str, dict[str, float]]]:
+    if not isinstance(node, Map):
+        raise ValueError("expected a mapping of language to {digits, units, groups}")
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for lang, body in node.pairs:
+        _language(lang)
+        if not isinstance(body, Map):
+            raise ValueError(f"{lang.value}: expected a mapping with digits, units, groups")
+        out[lang.value] = {}
+        for part, table in body.pairs:
+            if part.value not in ("digits", "units", "groups"):
+                raise ValueError(f"{lang.value}: unknown key {part.value!r} "
+                                 "(expected digits, units, groups)")
+            values: dict[str, float] = {}
+            for char, text in _map(table).items():
+                where = f"{lang.value}.{part.value}.{char}"
+                if len(char) != 1:
+                    raise ValueError(f"{where}: expected one character")
+                values[char] = 0.0 if part.value == "digits" and text in ("0", "0.0") \
+                    else _factor(text, where)
+            out[lang.value][part.value] = values
+    return out
+
+
+def _number_format(node: Node) -> dict[str, list[list[Any]]]:
+    if not isinstance(node, Map):
+        raise ValueError("expected a mapping of language to [threshold, word] pairs")
+    out: dict[str, list[list[Any]]] = {}
+    for lang, steps in node.pairs:
+        if not isinstance(steps, Seq):
+            raise ValueError(f"{lang.value}: expected a list of [threshold, word] pairs")
+        out[lang.value] = []
+        for step in steps.items:
+            if not (isinstance(step, Seq) and len(step.items) == 2
+                    and all(isinstance(i, Scalar) for i in step.items)):
+                raise ValueError(f"{lang.value}: expected [threshold, word], e.g. [1.0e9, bn]")
+            threshold, word = (_scalar(i) for i in step.items)
+            out[lang.value].append([_factor(threshold, lang.value), word])
+    return out
 
 
 def _raw(node: Node) -> Any:
@@ -167,5 +253,10 @@ _CONVERT: dict[str, Callable[[Node], Any]] = {
     "map": _map,
     "numbers": _numbers,
     "raw": _raw,
+    "language": _language,
+    "languages": _languages,
+    "language-map": _language_map,
+    "numerals": _numerals,
+    "number-format": _number_format,
 }
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from .config import CONFIG_FILE, Config
 
-__all__ = ["config_reference"]
+__all__ = ["KINDS", "config_reference"]
 
 # How each kind of key is written in reportgen.yaml.
-_KINDS = {
+KINDS = {
     "path": "folder",
     "str": "text",
     "int": "whole number",
@@ -27,6 +27,11 @@ _KINDS = {
     "map": "mapping",
     "numbers": "mapping to numbers",
     "raw": "YAML value",
+    "language": "language tag",
+    "languages": "list of language tags",
+    "language-map": "mapping to language tags",
+    "numerals": "mapping per language",
+    "number-format": "mapping per language",
 }
 
 _INTRO = f"""# Configuration reference
@@ -67,7 +72,7 @@ def config_reference() -> str:
         if kind == "internal":
             continue
         default = spec.default if spec.default_factory is MISSING else spec.default_factory()
-        rows.append(f"| `{spec.name}` | {_KINDS.get(kind, kind)} | {_cell(_default(default))} | "
+        rows.append(f"| `{spec.name}` | {KINDS.get(kind, kind)} | {_cell(_default(default))} | "
                     f"{_cell(str(spec.metadata.get('help', '')))} |")
     return _INTRO + "\n".join(rows) + "\n"
 

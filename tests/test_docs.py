@@ -25,8 +25,8 @@ from conftest import MINI, ROOT
 from reportgen import render
 from reportgen.build import build, gather
 from reportgen.cli import _parser
-from reportgen.config import config_help, load_config
-from reportgen.configdoc import config_reference
+from reportgen.config import Config, config_help, load_config
+from reportgen.configdoc import KINDS, config_reference
 from reportgen.page import Note
 from reportgen.problems import ReportError
 
@@ -119,6 +119,11 @@ KEYS = [key for key, _, _ in config_help()]
 def test_config_reference_is_generated_from_the_code() -> None:
     assert DOCS["config.md"] == config_reference(), \
         "docs/config.md is stale: run `python -m reportgen.configdoc > docs/config.md`"
+
+
+def test_every_kind_of_key_has_a_name_in_the_reference() -> None:
+    kinds = {f.metadata.get("kind") for f in dataclasses.fields(Config)} - {"internal"}
+    assert kinds <= set(KINDS), f"name these kinds in reportgen/configdoc.py: {kinds - set(KINDS)}"
 
 
 @pytest.mark.parametrize("key", KEYS)
