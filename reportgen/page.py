@@ -231,7 +231,8 @@ class Page:
         # The word joiner glues the marker to the character before it: a marker never
         # starts a line (CJK text may break between any two characters otherwise).
         opening = '<sup class="cite after-number">' if after_number else '<sup class="cite">'
-        return (Markup(WORD_JOINER + opening) + Markup(",").join(marks)
+        # Joined by word joiners too: a group never breaks across lines ("90,|91").
+        return (Markup(WORD_JOINER + opening) + Markup("," + WORD_JOINER).join(marks)
                 + Markup("</sup>"))
 
     # --- exhibits and headings ---

@@ -129,15 +129,16 @@ def test_headings_and_titles_carry_no_markers(project: Path) -> None:
 
 
 def test_markers_never_start_a_line_in_weasyprint() -> None:
-    """Lay a Chinese paragraph full of markers out at many widths: no line starts with one."""
+    """Lay a Chinese paragraph full of marker groups out at many widths: no line starts with
+    a marker, and no group breaks after its comma."""
     import weasyprint
     from weasyprint.formatting_structure import boxes
 
     text = "据网易号文章称，蚂蚁集团旗下的余额宝在推出后不久规模就超过了一千亿元"
 
     def starts(glue: str) -> int:
-        marks = "".join(f'{text[:10 + 3 * i]}{glue}<sup class="cite">{i + 1}</sup>'
-                        for i in range(8))
+        marks = "".join(f'{text[:10 + 3 * i]}{glue}<sup class="cite"><a>{i + 1}</a>,{glue}'
+                        f"<a>{i + 20}</a></sup>" for i in range(8))
         found = 0
         for width in range(60, 200, 9):
             page = weasyprint.HTML(string=f'<p style="width:{width}pt;font-family:Noto Sans CJK '
