@@ -30,6 +30,7 @@ from .manifest import Inputs, Manifest, fingerprint, manifest_path, sha256_file
 from .output import clean_stale, commit, discard, prepare_out, temp_for, write_bytes
 from .problems import Mark, Problem, ReportError
 from .progress import Progress
+from .themestrings import theme_strings
 from .yamlload import Map, Scalar, load_file
 
 if TYPE_CHECKING:
@@ -416,13 +417,16 @@ def _load_strings(config: Config, problems: list[Problem]) -> dict[str, dict[str
     except ReportError as exc:
         problems.extend(exc.problems)
         return {}
-    strings: dict[str, dict[str, str]] = {}
+    # The theme's strings come first; the project's add to them and override them.
+    theme = theme_strings()
+    strings = {k: v for k, v in theme.items() if all(lang in v for lang in config.languages)}
     if not isinstance(node, Map):
         problems.append(Problem(node.mark, "expected a mapping of names to {lang: text}"))
         return strings
     for key, value in node.pairs:
         entry = {k.value: v.value for k, v in value.pairs if isinstance(v, Scalar)} \
             if isinstance(value, Map) else {}
+        entry = {**theme.get(key.value, {}), **entry}
         missing = [lang for lang in config.languages if lang not in entry]
         if missing:
             problems.append(Problem(value.mark, f"{key.value}: missing " + ", ".join(missing)))

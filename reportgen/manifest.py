@@ -148,8 +148,10 @@ def _engine_digest() -> str:
     # An edited engine module must not be answered with outputs of the old engine.
     folder = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    # The theme shipped with the engine (templates, CSS, strings) is part of it too.
+    theme = [p for p in sorted((folder / "theme").rglob("*")) if p.is_file()]
+    for path in sorted(folder.glob("*.py")) + theme:
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
