@@ -138,6 +138,7 @@ class _Note:
     number: int
     source: Source
     backrefs: int = 0
+    chapter: str = ""  # id of the level-2 heading under which the note was first cited
 
 
 @dataclass
@@ -219,7 +220,8 @@ class _Page:
             key = (source.seed, source.quote)
             note = self.notes.get(key)
             if note is None:
-                note = self.notes[key] = _Note(len(self.notes) + 1, source)
+                chapter = next((h for level, h, _ in reversed(self.headings) if level == 2), "")
+                note = self.notes[key] = _Note(len(self.notes) + 1, source, chapter=chapter)
             note.backrefs += 1
             marks.append(Markup('<a class="note-ref" href="#note-{n}" id="cite-{n}-{k}" '
                                 'role="doc-noteref" title="{t}">{n}</a>').format(

@@ -88,9 +88,9 @@ def test_one_language_report_reuses_the_theme(themed: Path) -> None:
     # The theme's cover, contents and list of exhibits, with page numbers from the layout.
     assert "County libraries: two branches, one lending scheme" in text
     assert "Prepared by Civic Data Desk" in text and "30 September 2024" in text
-    assert re.search(r"Contents Summary \.+ 2 Branches \.+ \d", text), text
+    assert re.search(r"Contents Summary[ .]+ 2 Branches[ .]+ \d", text), text
     assert re.search(r"List of exhibits Table 1 Two branches, two ways of serving their "
-                     r"readers \.+ \d+ ", text), text
+                     r"readers[ .]+ \d+ ", text), text
     # The project's string overrides the theme's ("Exhibit {n}"); the theme's notes section
     # gives the verbatim quote, and the source line names the publisher and title.
     assert "Exhibit" not in text
@@ -120,8 +120,10 @@ def test_each_edition_links_the_others_by_their_file_names(parks: Path) -> None:
         switches = [a for a in page.links if "hreflang" in a]
         assert switches, lang
         for a in switches:
-            assert a["hreflang"] == tag and a["lang"] == tag
+            assert a["hreflang"] == tag
             assert a["href"].split("#")[0] == f"parks.{other}.html"
+            # Mailed alone, the page says where the other edition is.
+            assert f"parks.{other}.html" in a["title"]
         # Section switches keep the reader's place: the same anchor in the other edition.
         assert f"parks.{other}.html#s-places" in {a["href"] for a in switches}
 
