@@ -33,7 +33,7 @@ from .schema import (
 from .schemafile import parse_schema
 from .tabular import load_table
 from .validate import validate_record
-from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, load_bytes
+from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, gc_paused, load_bytes
 
 __all__ = ["INLINE_REF", "MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
 
@@ -54,6 +54,14 @@ class Dataset:
     collections: dict[str, list[Record]] = field(default_factory=dict)
     by_id: dict[str, Record] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+
+    def attachments(self) -> tuple[tuple[str, bytes], ...]:
+        """Return (name, bytes) of every data file, read again as safely as the first time."""
+        out = []
+        for path in self.files:
+            cap = MAX_TABLE_BYTES if path.suffix == ".csv" else MAX_BYTES
+            out.append((path.name, read_bytes(path, path.parent, path.name, cap)))
+        return tuple(out)
 
     def records(self, collection: str) -> list[Record]:
         """Return the records of ``collection`` (empty when it has none)."""
@@ -161,6 +169,12 @@ def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
     ``source_language`` gives the language of a seed (default: the first edition
     language); a source's gloss must cover every edition language but that one.
     """
+    with gc_paused():  # a large dataset is millions of objects, none in a cycle
+        return _load_dataset(data_dir, languages, root, source_language)
+
+
+def _load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
+                  source_language: Callable[[str], str] | None) -> Dataset:
     problems: list[Problem] = []
     loader = _Loader(data_dir, root, problems)
     schema = _schema(loader, languages)
@@ -306,6 +320,7 @@ class _Loader:
             return
         room = MAX_RECORDS - len(records)
         if len(body.items) > room:
+            self.lost_ids.update(_ids_below(body))
             over = body.items[max(room, 0)]
             self.problems.append(Problem(over.mark, f"{key.value}: more than {MAX_RECORDS:,} "
                                          "records in one collection",
@@ -414,11 +429,15 @@ def _check_glosses(dataset: Dataset, source_language: Callable[[str], str],
                 if source.gloss is None:
                     continue
                 own = source_language(source.seed)
-                if own in source.gloss:
-                    problems.append(Problem(source.mark, f"gloss.{own}: the quote is already in "
+                # An edition in the seed's language reads the quote itself: "zh" reads a
+                # "zh-Hant" or "zh-Hans" seed; only the primary language subtag counts.
+                base = own.split("-")[0].lower()
+                if own in source.gloss or base in source.gloss:
+                    problems.append(Problem(source.mark, f"gloss.{own if own in source.gloss else base}: the quote is already in "
                                             f"{own}; a gloss translates it into the other "
                                             "edition languages", f"remove the {own} entry"))
-                missing = [lang for lang in languages if lang != own and lang not in source.gloss]
+                missing = [lang for lang in languages
+                           if lang.split("-")[0].lower() != base and lang not in source.gloss]
                 if missing:
                     problems.append(Problem(source.mark, "gloss: missing " + ", ".join(missing),
                                             "a gloss has one entry per edition language other "

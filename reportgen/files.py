@@ -193,15 +193,25 @@ def _entries(folder: Path) -> Iterator[Path]:
 def survey(root: Path, folders: Mapping[str, Path]) -> list[InputFile]:
     """List every file of the input folders (sorted), checking sizes before any read.
 
-    Raise ReportError when a file is over :data:`MAX_FILE_BYTES` or all of them together
-    are over :data:`MAX_TOTAL_BYTES`. Links leading outside a folder and special files are
-    listed with a note, never opened: whoever needs them refuses them.
+    Raise ReportError when a file is over :data:`MAX_FILE_BYTES`, all of them together
+    are over :data:`MAX_TOTAL_BYTES`, or a folder of the project is a link leading out of
+    it. Links leading outside a folder and special files are listed with a note, never
+    opened: whoever needs them refuses them.
     """
     found: list[InputFile] = []
     problems: list[Problem] = []
     totals: dict[str, int] = {}
+    project = os.path.realpath(root)
     for name, folder in folders.items():
         base = os.path.realpath(folder)
+        if os.path.islink(folder) and not _inside(base, project):
+            # A folder of the project that is a link elsewhere (data -> ~) would make every
+            # file in it "inside its folder"; a folder named in the settings may be anywhere.
+            problems.append(Problem(Mark(display_path(folder, root)),
+                                    f"the {name} folder links to {base}, outside the project",
+                                    "inputs are read only from inside the project; copy the "
+                                    "folder in, or name it in the settings"))
+            continue
         for path in _entries(folder):
             display = display_path(path, root)
             real = os.path.realpath(path)

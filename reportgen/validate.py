@@ -307,7 +307,7 @@ def describe(spec: FieldSpec | None) -> str:
         "date": "a date", "enum": "one of " + ", ".join(spec.values),
         "ref": "the id of a record in " + " or ".join(spec.to), "list": "a list",
         "object": "a mapping", "source": "a mapping {seed, quote}",
-        "quantity": "a mapping {value, unit, qualifier, stated}",
+        "quantity": "a mapping {value, unit, qualifier, stated[, phrase]}",
     }.get(spec.type, spec.type)
 
 

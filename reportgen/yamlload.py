@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import yaml
 from yaml.events import (
@@ -39,6 +41,7 @@ __all__ = [
     "Node",
     "Scalar",
     "Seq",
+    "gc_paused",
     "load_bytes",
     "load_file",
     "load_text",
@@ -57,13 +60,21 @@ _NOT_ALLOWED = re.compile(
 # Line breaks as PyYAML counts them, so marks found here agree with the parser's.
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _BOM = "\ufeff"
+# What libyaml reads otherwise than PyYAML: a tab, a byte-order mark inside the text, an
+# explicit key indicator ('?' standing alone, as a token), a comment right after a block
+# scalar's '|' or '>' (PyYAML wants a space before it).
+_SLOW = re.compile(r"[\t\ufeff]|(?:^|[\s\[{,])\?(?:\s|$)|[|>][-+0-9]*#")
 _CORE_TAG = "tag:yaml.org,2002:"
 _ALIAS_HINT = "write the value out in full; data files do not use anchors, aliases or merge keys"
 _TAG_HINT = "remove the tag, the schema gives values their types; quote the value if '!' is text"
 
 
-@dataclass(frozen=True)
-class Scalar:
+# Nodes are named tuples: a data file makes one per value, and a tuple is made several
+# times faster than a dataclass instance. Two nodes are equal when they are of the same
+# kind with equal fields.
+
+
+class Scalar(NamedTuple):
     """A scalar, always kept as text; ``plain`` is true when it was written unquoted.
 
     ``tabular`` marks a cell of a table (CSV): text that no YAML tool ever reads, so the
@@ -73,26 +84,70 @@ class Scalar:
     value: str
     plain: bool
     mark: Mark
-    tabular: bool = field(default=False, compare=False)
+    tabular: bool = False
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Scalar and self[:3] == other[:3]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
 
 
-@dataclass(frozen=True)
-class Seq:
+class Seq(NamedTuple):
     """A list (YAML sequence)."""
 
     items: tuple[Node, ...]
     mark: Mark
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Seq and tuple.__eq__(self, other)
 
-@dataclass(frozen=True)
-class Map:
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+class Map(NamedTuple):
     """A mapping, its pairs in file order; keys are always scalars and never repeat."""
 
     pairs: tuple[tuple[Scalar, Node], ...]
     mark: Mark
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Map and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
 
 Node = Scalar | Seq | Map
+
+
+_new = tuple.__new__  # builds a node without the keyword handling of its constructor
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large tree without cycles.
+
+    Reading a big data file makes millions of tuples, lists and dicts; each makes the
+    collector walk every object made so far, which took more time than parsing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _YamlMark(Protocol):
@@ -117,11 +172,12 @@ class _Retry(Exception):
 class _Frame:
     """A list or mapping being read; plain slots, as one is made per collection read."""
 
-    __slots__ = ("is_map", "items", "key", "mark", "pairs", "seen")
+    __slots__ = ("flow", "is_map", "items", "key", "mark", "pairs", "seen")
 
-    def __init__(self, mark: Mark, is_map: bool) -> None:
+    def __init__(self, mark: Mark, is_map: bool, flow: bool = False) -> None:
         self.mark = mark
         self.is_map = is_map
+        self.flow = flow
         self.items: list[Node] = []
         self.pairs: list[tuple[Scalar, Node]] = []
         self.key: Scalar | None = None
@@ -188,6 +244,10 @@ class _Loader:
         return ReportError(self._problems)
 
     def load(self) -> Node:
+        with gc_paused():
+            return self._load()
+
+    def _load(self) -> Node:
         if self._text.startswith(_BOM):
             raise self._stop(
                 Mark(self._file, 1, 1),
@@ -204,10 +264,12 @@ class _Loader:
                 f"{what} is not allowed in a YAML file",
                 "delete it, it may be invisible in your editor; save the file as UTF-8 text",
             )
-        # libyaml gives the same events and marks; PyYAML reads again when libyaml finds
-        # a problem (for its wording) and whenever a tab is present (libyaml accepts tabs
-        # as separators where PyYAML, and so these files, refuse them).
-        if _CParser is not None and "\t" not in self._text:
+        # libyaml gives the same events and marks. PyYAML reads instead when libyaml finds
+        # a problem (for its wording), when a tab is present (libyaml accepts tabs as
+        # separators where PyYAML, and so these files, refuse them), for a byte-order mark
+        # inside the text, and where the two place an empty value differently: after an
+        # explicit '?' key, or in a flow collection (see _read).
+        if _CParser is not None and not _SLOW.search(self._text):
             try:
                 return self._read(_CParser(self._text), fast=True)
             except _Retry:
@@ -223,9 +285,24 @@ class _Loader:
                 kind = type(event)
                 if kind is ScalarEvent and event.anchor is None and event.tag is None:
                     # The common case, kept short: most events are plain scalars.
+                    if fast and not event.value and not event.style and stack \
+                            and stack[-1].flow:
+                        raise _Retry
                     start = event.start_mark
-                    add(Scalar(event.value, not event.style,
-                               Mark(name, start.line + 1, start.column + 1)))
+                    value, plain = event.value, not event.style
+                    node = _new(Scalar, (value, plain,
+                                         Mark(name, start.line + 1, start.column + 1), False))
+                    frame = stack[-1] if stack else None
+                    if frame is None or (frame.is_map and frame.key is None and (
+                            value in frame.seen or (plain and value == "<<"))):
+                        add(node)  # the root, a repeated key or a merge key: _add reports
+                    elif not frame.is_map:
+                        frame.items.append(node)
+                    elif frame.key is not None:
+                        frame.pairs.append((frame.key, node))
+                        frame.key = None
+                    else:
+                        frame.key = frame.seen[value] = node
                 elif kind is SequenceEndEvent or kind is MappingEndEvent:
                     frame = stack.pop()
                     if frame.is_map:
@@ -300,7 +377,7 @@ class _Loader:
                 f"lists and mappings nest deeper than {self._max_depth} levels",
                 "flatten the data; deep nesting is almost always a mistake",
             )
-        self._stack.append(_Frame(mark, is_map))
+        self._stack.append(_Frame(mark, is_map, bool(event.flow_style)))
 
     def _add(self, node: Node, *, checked: bool = True) -> None:
         if not self._stack:

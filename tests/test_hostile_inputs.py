@@ -141,6 +141,12 @@ CASES: dict[str, tuple[Plant, str, tuple[str, ...]]] = {
                          "the mini folder")),
     "config-fifo": (then(lambda p: (p / "reportgen.yaml").unlink(), fifo("reportgen.yaml")),
                     "check", ("reportgen.yaml: cannot read the file: it is a named pipe",)),
+    "data-folder-link-out": (then(lambda p: (p / "data").rename(p.parent / "elsewhere"),
+                                  link("data", lambda p: p.parent / "elsewhere")), "build",
+                             ("data: the data folder links to ", "elsewhere, outside the project",)),
+    "seeds-folder-link-out": (then(lambda p: (p / "seeds").rename(p.parent / "texts"),
+                                   link("seeds", lambda p: p.parent / "texts")), "check",
+                              ("seeds: the seeds folder links to ", "texts, outside the project",)),
     # Size caps: per file, and for all inputs together (sparse files: nothing is read).
     "seed-over-cap": (sparse("seeds/huge.txt", MAX_SEED_BYTES + 1), "check",
                       (f"seeds/huge.txt: file is {MAX_SEED_BYTES + 1:,} bytes, over the limit of "

@@ -141,4 +141,55 @@ def test_schema_command_reports_a_broken_schema(tmp_path: Path) -> None:
         "opened: {type: date}", "opened: {type: date, required: yes}"), encoding="utf-8")
     run = run_cli("schema", "--json", "--project", project)
     assert run.code == 1 and run.out == ""
-    assert "data/schema.yaml:16:38: required: expected true or false, got 'yes'" in run.err
+    assert "data/schema.yaml:6:38: required: expected true or false, got 'yes'" in run.err
+
+
+DOC = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    return DOC.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize("name", BUILTIN_COLLECTIONS)
+def test_every_builtin_collection_is_documented_in_one_place(name: str) -> None:
+    """docs/data-format.md lists each built-in collection with every field, in one table."""
+    rows = [line for line in _section("Built-in collections").splitlines()
+            if line.startswith(f"| `{name}` |")]
+    assert len(rows) == 1, f"{name} needs one row in 'Built-in collections'"
+    for field_name in BUILTIN_COLLECTIONS[name].fields:
+        assert f"`{field_name}`" in rows[0], f"{name}.{field_name} is not documented"
+
+
+def test_documented_limits_are_the_engine_limits() -> None:
+    """The limits table of docs/data-format.md gives the values the engine enforces."""
+    from reportgen.dataset import MAX_RECORDS
+    from reportgen.files import (
+        MAX_FILE_BYTES,
+        MAX_SEED_BYTES,
+        MAX_TABLE_BYTES,
+        MAX_TEMPLATE_BYTES,
+        MAX_TOTAL_BYTES,
+        MAX_YAML_BYTES,
+    )
+    from reportgen.validate import MAX_INTEGER_DIGITS
+    from reportgen.yamlload import MAX_DEPTH
+
+    table = _section("Files").split("### What is read, and how much", 1)[1]
+    rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
+            for line in table.splitlines() if line.startswith("| ") and "---" not in line}
+    mib = 1024 * 1024
+    expected = {
+        "one YAML file (`data/*.yaml`, `schema.yaml`, `strings.yaml`, `reportgen.yaml`)":
+            f"{MAX_YAML_BYTES // mib} MiB",
+        "one table (`data/*.csv`)": f"{MAX_TABLE_BYTES // mib} MiB",
+        "one seed (`seeds/*.txt`)": f"{MAX_SEED_BYTES // mib} MiB",
+        "one template, stylesheet or asset read as text": f"{MAX_TEMPLATE_BYTES // mib} MiB",
+        "any other file of `data/`, `seeds/` or `templates/` (images, fonts)":
+            f"{MAX_FILE_BYTES // mib} MiB",
+        "`data/`, `seeds/` and `templates/` together": f"{MAX_TOTAL_BYTES // mib} MiB",
+        "records of one collection": f"{MAX_RECORDS:,}",
+        "nesting of lists and mappings in a YAML file": f"{MAX_DEPTH} levels",
+        "digits of an `integer`": f"{MAX_INTEGER_DIGITS}",
+    }
+    assert {k: v for k, v in rows.items() if k != "limit"} == expected

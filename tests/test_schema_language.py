@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import MINI
 
+from reportgen.config import load_config
 from reportgen.contract import BUILTIN_COLLECTIONS
 from reportgen.dataset import Dataset, load_dataset
 from reportgen.problems import ReportError
@@ -22,7 +23,7 @@ from reportgen.schema import Date, Items, Quantity, Source
 SCHEMA = "data/schema.yaml"
 DATA = "data/parks.yaml"
 LANGUAGES = ("zh", "en")
-SCALE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
+CONFIG = load_config(MINI)
 
 Mutation = Callable[[Path], None]
 
@@ -82,63 +83,62 @@ def has(found: list[str], *expected: str) -> None:
 
 SCHEMA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "required-yes": (edit("name: {type: text, required: true}", "name: {type: text, required: yes}"),
-                     ("data/schema.yaml:15:36:", "required: expected true or false, got 'yes'")),
+                     ("data/schema.yaml:5:36:", "required: expected true or false, got 'yes'")),
     "required-quoted": (edit("name: {type: text, required: true}",
                              'name: {type: text, required: "true"}'),
-                        ("data/schema.yaml:15:36:", "expected true or false, got 'true'")),
+                        ("data/schema.yaml:5:36:", "expected true or false, got 'true'")),
     "single-on": (edit("    single: true", "    single: on"),
-                  ("data/schema.yaml:39:13:", "single: expected true or false, got 'on'")),
+                  ("data/schema.yaml:29:13:", "single: expected true or false, got 'on'")),
     "unknown-type": (edit("opened: {type: date}", "opened: {type: datum}"),
-                     ("data/schema.yaml:16:22:", "unknown type 'datum'", "did you mean 'date'")),
+                     ("data/schema.yaml:6:22:", "unknown type 'datum'", "did you mean 'date'")),
     "missing-type": (edit("opened: {type: date}", "opened: {help: when it opened}"),
-                     ("data/schema.yaml:16:15:", "field 'opened' has no 'type'")),
+                     ("data/schema.yaml:6:15:", "field 'opened' has no 'type'")),
     "unknown-field-key": (edit("opened: {type: date}", "opened: {type: date, requird: true}"),
-                          ("data/schema.yaml:16:28:", "unknown key of field 'opened': 'requird'",
+                          ("data/schema.yaml:6:28:", "unknown key of field 'opened': 'requird'",
                            "did you mean 'required'")),
     "unknown-collection-key": (edit("  places:\n    fields:", "  places:\n    feilds:"),
-                               ("data/schema.yaml:13:5:", "unknown collection key 'feilds'",
+                               ("data/schema.yaml:3:5:", "unknown collection key 'feilds'",
                                 "did you mean 'fields'")),
     "unknown-top-key": (edit("collections:", "colections: {}\ncollections:"),
                         ("data/schema.yaml:1:1:", "unknown schema key 'colections'")),
-    "values-on-string": (edit("symbol: {type: string, required: true}",
-                              "symbol: {type: string, required: true, values: [a]}"),
-                         ("data/schema.yaml:10:46:", "'values' applies to enum fields, not string")),
+    "values-on-string": (edit("opened: {type: date}", "opened: {type: date, values: [a]}"),
+                         ("data/schema.yaml:6:28:", "'values' applies to enum fields, not date")),
     "enum-value-twice": (edit("values: [chart, table]", "values: [chart, table, chart]"),
-                         ("data/schema.yaml:28:49:", "value 'chart' is listed twice")),
+                         ("data/schema.yaml:18:49:", "value 'chart' is listed twice")),
     "ref-to-unknown": (edit("to: places", "to: plaecs"),
-                       ("data/schema.yaml:21:32:", "'to' names no collection: 'plaecs'",
+                       ("data/schema.yaml:11:32:", "'to' names no collection: 'plaecs'",
                         "did you mean 'places'")),
     "ref-without-to": (edit("subject: {type: ref, to: places, required: true}",
                             "subject: {type: ref, required: true}"),
-                       ("data/schema.yaml:21:7:", "a ref needs 'to'")),
+                       ("data/schema.yaml:11:7:", "a ref needs 'to'")),
     "list-without-of": (edit("sources: {type: list, of: {type: source}}", "sources: {type: list}"),
-                        ("data/schema.yaml:17:7:", "a list needs 'of'")),
+                        ("data/schema.yaml:7:7:", "a list needs 'of'")),
     "required-on-item": (edit("of: {type: source}", "of: {type: source, required: true}"),
-                         ("data/schema.yaml:17:48:", "'required' means nothing for the items")),
+                         ("data/schema.yaml:7:48:", "'required' means nothing for the items")),
     "id-type-elsewhere": (edit("opened: {type: date}", "opened: {type: id}"),
-                          ("data/schema.yaml:16:7:", "type 'id' is for the record's own 'id'")),
+                          ("data/schema.yaml:6:7:", "type 'id' is for the record's own 'id'")),
     "cyrillic-field-name": (edit("opened: {type: date}", "оpened: {type: date}"),
-                            ("data/schema.yaml:16:7:", "field name 'оpened' is not a plain name",
+                            ("data/schema.yaml:6:7:", "field name 'оpened' is not a plain name",
                              "CYRILLIC SMALL LETTER O")),
     "names-unknown-field": (edit("  places:\n    fields:", "  places:\n    names: [title]\n    fields:"),
-                            ("data/schema.yaml:13:13:", "collection 'places' has no field 'title'")),
+                            ("data/schema.yaml:3:13:", "collection 'places' has no field 'title'")),
     "names-wrong-type": (edit("  places:\n    fields:", "  places:\n    names: opened\n    fields:"),
-                         ("data/schema.yaml:13:12:", "names: field 'opened' is a date")),
+                         ("data/schema.yaml:3:12:", "names: field 'opened' is a date")),
     "corrects-unknown": (edit("opened: {type: date}", "opened: {type: date}\n      fixed: "
                               "{type: date, corrects: openend}"),
-                         ("data/schema.yaml:17:7:", "'corrects' must name another date field")),
+                         ("data/schema.yaml:7:7:", "'corrects' must name another date field")),
     "provenance-unknown": (edit("  places:\n    fields:", "  places:\n    provenance: nope\n    fields:"),
-                           ("data/schema.yaml:13:17:", "provenance: 'nope' is not allowed",
+                           ("data/schema.yaml:3:17:", "provenance: 'nope' is not allowed",
                             "expected one of quoted, none")),
-    "numbers-unknown": (edit("format: {type: text, required: true, numbers: free}",
-                             "format: {type: text, required: true, numbers: loose}"),
-                        ("data/schema.yaml:5:53:", "numbers: 'loose' is not allowed")),
+    "numbers-unknown": (edit("measure: {type: text, required: true}",
+                             "measure: {type: text, required: true, numbers: loose}"),
+                        ("data/schema.yaml:12:54:", "numbers: 'loose' is not allowed")),
     "builtin-field-redeclared": (append("  coverage_exclusions:\n    fields:\n"
                                         "      seed: {type: string}\n", SCHEMA),
-                                 ("data/schema.yaml:45:7:", "collection 'coverage_exclusions' is "
+                                 ("data/schema.yaml:35:7:", "collection 'coverage_exclusions' is "
                                   "built in: field 'seed' is declared by the engine")),
     "builtin-single-changed": (append("  coverage_exclusions:\n    single: true\n", SCHEMA),
-                               ("data/schema.yaml:44:5:", "its 'single' cannot be changed")),
+                               ("data/schema.yaml:34:5:", "its 'single' cannot be changed")),
 }
 
 
@@ -309,6 +309,19 @@ def test_gloss_languages_follow_the_seed_language(project: Path) -> None:
     assert dataset.by_id["lakeside-area"]["source"].gloss == {"zh": "面积为45公顷"}
 
 
+def test_an_edition_reads_a_seed_in_a_script_of_its_language(project: Path) -> None:
+    """A zh edition needs no gloss of a zh-Hant seed; the other languages still do."""
+    edit('quote: "面积为45公顷"}', 'quote: "面积为45公顷", gloss: {en: "an area of 45 hectares"}}',
+         DATA)(project)
+    dataset = load_dataset(project / "data", LANGUAGES, project,
+                           source_language=lambda seed: "zh-Hant")
+    assert dataset.by_id["lakeside-area"]["source"].gloss == {"en": "an area of 45 hectares"}
+    edit('gloss: {en: "an area of 45 hectares"}', 'gloss: {zh: 面积, en: area}', DATA)(project)
+    with pytest.raises(ReportError) as caught:
+        load_dataset(project / "data", LANGUAGES, project, source_language=lambda seed: "zh-Hant")
+    assert "gloss.zh: the quote is already in zh" in str(caught.value)
+
+
 # --- provenance per collection ------------------------------------------------------------
 
 def test_collection_without_provenance_holds_plain_numbers(project: Path) -> None:
@@ -322,7 +335,7 @@ def test_collection_without_provenance_holds_plain_numbers(project: Path) -> Non
     bench = dataset.by_id["benches"]
     assert bench["quantity"] == Quantity(812.0, "count", "eq", "", bench["quantity"].mark)
     seeds, problems = load_seeds(project / "seeds", "seeds")
-    assert check_provenance(dataset, seeds, SCALE) == [] and problems == []
+    assert check_provenance(dataset, seeds, CONFIG) == [] and problems == []
     # A quoted collection still needs its stated words.
     edit('stated: "45公顷"}', "}", DATA)(project)
     has(problems_of(project), "data/parks.yaml:34:15:", "missing 'stated'")
@@ -336,3 +349,33 @@ def test_dataset_without_seeds_builds_when_nothing_cites_one(project: Path) -> N
     assert problems == [] and seeds.texts == {}
     seeds, problems = load_seeds(project / "seeds", "seeds")
     assert [p.message for p in problems] == ["no seed texts (*.txt) found"]
+
+
+# --- limits -------------------------------------------------------------------------------
+
+def test_records_per_collection_are_capped(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse a collection over the limit at the first record too many; hold back the rest."""
+    monkeypatch.setattr("reportgen.dataset.MAX_RECORDS", 2)
+    found = problems_of(project)
+    assert [line.split(" (")[0] for line in found[:3]] == [
+        f"data/parks.yaml:{line}:5: {name}: more than 2 records in one collection"
+        for line, name in ((6, "units"), (11, "qualifiers"), (31, "facts"))]
+    # The references to the facts left unread are held back, not reported one by one.
+    assert len(found) == 4 and found[3].startswith("data: ") and "held back" in found[3]
+
+
+def test_loading_restores_the_garbage_collector() -> None:
+    """The collector is paused while a tree is built, and only then."""
+    import gc
+
+    from reportgen.yamlload import load_text
+
+    assert gc.isenabled()
+    load_text("a: [1, 2]\n", "f.yaml")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_text("a: 1\n", "f.yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

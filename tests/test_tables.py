@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from conftest import MINI, run_cli
 
+from reportgen.config import load_config
 from reportgen.dataset import load_dataset
 from reportgen.problems import ReportError
 from reportgen.provenance import check_provenance, load_seeds
 from reportgen.schema import Date, Items, Quantity, Source
 
 LANGUAGES = ("zh", "en")
-SCALE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
+CONFIG = load_config(MINI)
 HEADER = ("id,subject,measure.zh,measure.en,quantity.value,quantity.unit,quantity.qualifier,"
           "quantity.stated,source.seed,source.quote\n")
 ROWS = ("park-count,city,公园数量,parks,120,count,gt,超过120个,parks.txt,全市公园数量超过120个\n"
@@ -66,7 +67,7 @@ def test_table_rows_are_records_typed_by_the_schema(project: Path) -> None:
     # The exhibit in YAML refers to a record of the table.
     assert dataset.records("exhibits")[0]["series"][0]["ref"] is dataset.by_id["park-count"]
     seeds, problems = load_seeds(project / "seeds", "seeds")
-    assert problems == [] and check_provenance(dataset, seeds, SCALE) == []
+    assert problems == [] and check_provenance(dataset, seeds, CONFIG) == []
 
 
 def test_lists_glosses_quotes_and_line_breaks_in_cells(project: Path) -> None:
@@ -134,7 +135,7 @@ def test_table_problems_point_at_their_cell(project: Path, case: str) -> None:
         found = [str(p) for p in exc.problems]
     else:
         seeds, _ = load_seeds(project / "seeds", "seeds")
-        found = [str(p) for p in check_provenance(dataset, seeds, SCALE)]
+        found = [str(p) for p in check_provenance(dataset, seeds, CONFIG)]
     assert any(all(e in line for e in expected) for line in found), "\n".join(found)
 
 
