@@ -433,7 +433,8 @@ def _check_glosses(dataset: Dataset, source_language: Callable[[str], str],
                 # "zh-Hant" or "zh-Hans" seed; only the primary language subtag counts.
                 base = own.split("-")[0].lower()
                 if own in source.gloss or base in source.gloss:
-                    problems.append(Problem(source.mark, f"gloss.{own if own in source.gloss else base}: the quote is already in "
+                    given = own if own in source.gloss else base
+                    problems.append(Problem(source.mark, f"gloss.{given}: the quote is already in "
                                             f"{own}; a gloss translates it into the other "
                                             "edition languages", f"remove the {own} entry"))
                 missing = [lang for lang in languages
