@@ -53,10 +53,24 @@ def schema_of(project: Path) -> dict[str, Any]:
     return schema
 
 
+FIXTURES = ROOT / "tests" / "fixtures"
+# Every project the repository ships: the briefing and the test projects.
+PROJECTS = {"briefing": ROOT, "lending": FIXTURES / "lending", "mini": MINI,
+            "themed": FIXTURES / "themed"}
+DATA_FILES = [(project, path.name) for project, folder in PROJECTS.items()
+              for path in sorted((folder / "data").glob("*.yaml")) if path.name != "schema.yaml"]
+
+
 @pytest.fixture(scope="module")
-def briefing_schema() -> dict[str, Any]:
+def project_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each shipped project, made once per test module."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def briefing_schema(project_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The JSON Schema of the shipped briefing's data files."""
-    return schema_of(ROOT)
+    return project_schemas.setdefault("briefing", schema_of(ROOT))
 
 
 def test_schema_prints_every_collection_with_fields_and_help() -> None:
@@ -75,14 +89,23 @@ def test_schema_prints_every_collection_with_fields_and_help() -> None:
                      r" +ref +ref to metrics or events, required\n", out)
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in (ROOT / "data").glob("*.yaml")
-                                        if p.name != "schema.yaml"))
+def test_every_shipped_project_has_data_files() -> None:
+    """The parametrised test below sees the data files of each project (not an empty glob)."""
+    assert {project for project, _ in DATA_FILES} == set(PROJECTS)
+    assert ("briefing", "metrics.yaml") in DATA_FILES
+    assert ("lending", "lending.yaml") in DATA_FILES
+
+
+@pytest.mark.parametrize(("project", "path"), DATA_FILES, ids=[f"{p}/{n}" for p, n in DATA_FILES])
 def test_every_shipped_data_file_satisfies_the_json_schema(
-        briefing_schema: dict[str, Any], path: str) -> None:
-    """Validate each shipped data file as an editor would."""
-    instance = as_editor_reads(load_file(ROOT / "data" / path))
-    errors = list(Draft202012Validator(briefing_schema).iter_errors(instance))
-    assert errors == [], [e.message for e in errors]
+        project_schemas: dict[str, dict[str, Any]], project: str, path: str) -> None:
+    """Validate each data file of each shipped project as an editor would."""
+    if project not in project_schemas:
+        project_schemas[project] = schema_of(PROJECTS[project])
+    instance = as_editor_reads(load_file(PROJECTS[project] / "data" / path))
+    assert isinstance(instance, dict) and instance, path
+    errors = list(Draft202012Validator(project_schemas[project]).iter_errors(instance))
+    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
 
 
 def test_mini_fixture_satisfies_its_json_schema(mini_schema: dict[str, Any]) -> None:

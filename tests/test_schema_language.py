@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import MINI
+from conftest import MINI, run_cli
 
 from reportgen.config import load_config
 from reportgen.contract import BUILTIN_COLLECTIONS
@@ -176,6 +176,11 @@ DATA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
                   ("data/parks.yaml:18:13:", "'0000-00-00' is not a real date: there is no year 0")),
     "month-zero": (edit("opened: 1998", "opened: 1998-00", DATA),
                    ("data/parks.yaml:18:13:", "there is no month 00")),
+    "not-a-leap-year": (edit("opened: 1998", "opened: 1900-02-29", DATA),
+                        ("data/parks.yaml:18:13:", "February 1900 has 28 days")),
+    "year-five-digits": (edit("opened: 1998", "opened: 10000-01-01", DATA),
+                         ("data/parks.yaml:18:13:", "expected a date YYYY, YYYY-MM or YYYY-MM-DD, "
+                          "got '10000-01-01'")),
     "april-31": (edit("opened: 1998", 'opened: "1998-04-31"', DATA),
                  ("data/parks.yaml:18:13:", "April 1998 has 30 days")),
     "huge-integer": (both(edit("opened: {type: date}", "opened: {type: date}\n"
@@ -187,6 +192,12 @@ DATA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "cyrillic-collection": (edit("places:\n", "plаces:\n", DATA),
                             ("data/parks.yaml:12:1:", "unknown collection 'plаces'",
                              "did you mean 'places'", "CYRILLIC SMALL LETTER A")),
+    "fullwidth-collection": (edit("places:\n", "\uff50laces:\n", DATA),
+                             ("data/parks.yaml:12:1:", "unknown collection '\uff50laces'",
+                              "did you mean 'places'", "FULLWIDTH LATIN SMALL LETTER P")),
+    "invisible-collection": (edit("places:\n", "pla\u200bces:\n", DATA),
+                             ("data/parks.yaml:12:1:", "did you mean 'places'",
+                              "U+200B ZERO WIDTH SPACE")),
     "greek-field": (edit("    name: {zh: 全市", "    nαme: {zh: 全市", DATA),
                     ("data/parks.yaml:14:5:", "unknown field 'nαme'", "did you mean 'name'",
                      "GREEK SMALL LETTER ALPHA")),
@@ -199,6 +210,12 @@ DATA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "typo-qualifier": (edit("qualifier: gt,", "qualifier: gte,", DATA),
                        ("data/parks.yaml:24:52:", "unknown qualifier 'gte'", "did you mean 'gt'")),
 }
+
+
+def test_a_leap_day_is_a_real_date(project: Path) -> None:
+    """29 February stands in a leap year (2000), as the counterpart of the refused 1900."""
+    edit("opened: 1998", "opened: 2000-02-29", DATA)(project)
+    assert load(project).by_id["lakeside"]["opened"] == Date(2000, 2, 29)
 
 
 @pytest.mark.parametrize("case", DATA_CASES)
@@ -249,6 +266,53 @@ def test_series_item_problem_points_at_its_own_line(project: Path) -> None:
     assert isinstance(series, Items)
     assert [m.line for m in series.marks] == [42, 43, 44]
     assert series[2].mark.line == 44 and series[2].mark_of("ref").column == 15
+
+
+def _split_off_exhibits(project: Path) -> None:
+    """Move the exhibits and the report, which refer to the facts, to a file of their own."""
+    text = (project / DATA).read_text(encoding="utf-8")
+    head, tail = text.split("exhibits:\n")
+    (project / DATA).write_text(head, encoding="utf-8")
+    (project / "data" / "zreport.yaml").write_text("exhibits:\n" + tail, encoding="utf-8")
+
+
+ROOT_CAUSES: dict[str, tuple[Mutation, str]] = {
+    "unknown-collection": (edit("facts:\n", "fatcs:\n", DATA),
+                           "data/parks.yaml:20:1: unknown collection 'fatcs' (did you mean "
+                           "'facts'"),
+    "yaml-syntax-error": (both(_split_off_exhibits,
+                               edit("measure: {zh: 公园数量, en: parks}",
+                                    "measure: [zh: 公园数量, en: parks", DATA)),
+                          "data/parks.yaml:24:13: expected ',' or ']' in the list opened at "
+                          "line 23, column 14"),
+}
+
+
+@pytest.mark.parametrize("case", ROOT_CAUSES)
+def test_check_prints_the_root_cause_not_its_cascade(project: Path, case: str) -> None:
+    """`reportgen check` prints one root cause; the "no record has the id" cascade is counted."""
+    mutate, cause = ROOT_CAUSES[case]
+    mutate(project)
+    run = run_cli("check", "--project", project)
+    assert run.code == 1 and "Traceback" not in run.err
+    lines = run.err.splitlines()
+    assert lines[0] == "error: 2 problems found; nothing was written", run.err
+    assert lines[1].startswith(f"  {cause}"), run.err
+    assert lines[2].startswith("  data: 7 more problems held back: references to ids that "
+                               "may be defined in the data that could not be read"), run.err
+    assert len(lines) == 3 and "no record has the id" not in run.err, run.err
+
+
+def test_check_prints_a_series_item_problem_at_its_own_line(project: Path) -> None:
+    """The CLI message of a bad third series item names line 44, not the list's line 42."""
+    edit("      - {ref: park-count, label: {zh: 公园, en: Parks}}",
+         "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n"
+         "      - {ref: visitors}\n      - {ref: lakeside-arae}", DATA)(project)
+    run = run_cli("check", "--project", project)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert run.err.splitlines()[1:] == [
+        "  data/parks.yaml:44:15: ref: no record has the id 'lakeside-arae' "
+        "(did you mean 'lakeside-area'; expected the id of a record in facts)"], run.err
 
 
 # --- what the engine asks of a record -----------------------------------------------------

@@ -100,6 +100,8 @@ CELL_CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
                                                               "missing required field 'subject'")),
     "impossible-value": ("45,hectares", "4.5.1,hectares", ("data/facts.csv:4:32:",
                                                           "expected a finite number")),
+    "huge-number": ("45,hectares", "9" * 5000 + ",hectares", ("data/facts.csv:4:32:",
+                                                            "expected a finite number, got '9999")),
     "quote-not-in-seed": ("年游客约3500万人次", "年游客约3600万人次",
                           ("data/facts.csv:3:", "quote not found in parks.txt")),
     "unknown-column": ("quantity.stated,", "quantity.stated,colour,",
@@ -156,6 +158,11 @@ def test_table_of_an_unknown_collection_or_a_single_one_is_refused(project: Path
     assert any(line.startswith("data/fatcs.csv: unknown collection 'fatcs'")
                and "did you mean 'facts'" in line for line in found), found
     (project / "data" / "fatcs.csv").unlink()
+    write_table(project, "id\nx\n", "f\u0430cts.csv")  # a Cyrillic a: looks like facts.csv
+    found = problems_of(project)
+    assert any(line.startswith("data/f\u0430cts.csv: unknown collection 'f\u0430cts'")
+               and "CYRILLIC SMALL LETTER A" in line for line in found), found
+    (project / "data" / "f\u0430cts.csv").unlink()
     write_table(project, "title.zh,title.en\n园,Parks\n", "report.csv")
     assert any("'report' holds one record: write it in a YAML file" in line
                for line in problems_of(project))
