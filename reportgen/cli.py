@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -171,8 +172,8 @@ def _new(args: argparse.Namespace) -> int:
     except NewProjectRefused as exc:
         print(f"reportgen new: error: {exc}", file=sys.stderr)
         return 2
-    _say(f"wrote {len(written)} files in {args.folder}; next: cd {args.folder} && reportgen build "
-         "(the project's README.md explains each file)")
+    _say(f"wrote {len(written)} files in {args.folder}; next: cd {shlex.quote(str(args.folder))} "
+         "&& reportgen build (the project's README.md explains each file)")
     return 0
 
 

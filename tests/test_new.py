@@ -256,13 +256,21 @@ def test_each_command_of_the_guide_parses(command: str) -> None:
 
 
 def test_the_guides_worked_example_builds(tmp_path: Path) -> None:
-    """Apply the guide's `append:` blocks to a new project: the new number is printed."""
+    """Apply the guide's `append:` blocks to a new project: the new number and the chart."""
     project = _new(tmp_path, "en")
     blocks = re.findall(r"^```\w+ append:(\S+)\n(.*?)^```", GUIDE, flags=re.M | re.S)
-    assert [name for name, _ in blocks] == ["seeds/cycling-count.txt", "data/centre.yaml"]
+    assert [name for name, _ in blocks] == ["seeds/cycling-count.txt", "data/centre.yaml",
+                                            "data/report.yaml"]
     for name, text in blocks:
         with (project / name).open("a", encoding="utf-8") as handle:
             handle.write(text)
+    # The chart goes where the guide says: `{{ t.figure("fig-figures") }}` in a chapter.
+    template = project / "templates" / "report.html.j2"
+    placed = re.search(r'`(\{\{ t\.figure\("fig-figures"\) \}\})`', GUIDE)
+    assert placed
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% call t.figure(", placed.group(1) + "\n  {% call t.figure(", 1),
+                        encoding="utf-8")
     run = _ok(run_cli("check", "--strict", cwd=project))
     assert ": 5/6 sentences cited, 1 excluded, 0 uncited" in run.out
     _ok(run_cli("build", "--format", "pdf", cwd=project))
@@ -270,3 +278,5 @@ def test_the_guides_worked_example_builds(tmp_path: Path) -> None:
     assert "14.5% share of trips into the town centre" in text or \
         re.search(r"14\.5%.{0,40}share of trips into the town centre", text)
     assert "Cyclists made up 14.5% of all trips into the town centre" in text
+    assert "Exhibit 1 Trips on an average weekday" in text  # the chart, placed first
+    assert "Exhibit 2 What the council counted" in text
