@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true",
                    help="fail when a seed sentence is neither cited nor excluded")
 
+    s = commands.add_parser("schema", parents=[common], help="print the record kinds and fields",
+                            description="Print every collection of the dataset (built-in ones "
+                            "included) with its fields, types and help.")
+    s.add_argument("--json", action="store_true",
+                   help="print a JSON Schema (draft 2020-12) of the data files, for editors")
+
     n = commands.add_parser("new", help="start a new project in a new folder",
                             description="Write a small starter project (configuration, schema, "
                             "records, a seed, templates using the default theme, a README) that "
@@ -157,9 +163,16 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(config: Config, args: argparse.Namespace) -> int:
+    from .schemadoc import schema_command
+
+    return schema_command(config, args.json)
+
+
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "build": _build,
     "check": _check,
+    "schema": _schema,
 }
 
 
