@@ -71,6 +71,7 @@ class BuildResult:
     drawn: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # layout preflight: "file: page N: …"
 
 
 @dataclass
@@ -321,6 +322,8 @@ def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Pref
                 raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
                                           str(exc).split(": ", 1)[-1])) from None
             result.warnings += [f"{name}: {w}" for w in pdf.warnings]
+            result.findings += [f"{name}: page {f.page}: {f.kind}: {f.text}"
+                                for f in pdf.findings]
             problems += [Problem(Mark(name), e) for e in pdf.errors]
             result.pages[name] = pdf.pages
             progress.done(f"pdf {name}", f"{pdf.pages} pages")

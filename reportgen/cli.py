@@ -101,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for warning in result.warnings:
         _LOG.warning("WeasyPrint: %s", warning)
+    for finding in result.findings:
+        _LOG.warning("layout preflight: %s", finding)
     if not args.quiet:
         print(_summary(result))
     return 0

@@ -86,6 +86,12 @@ class Layouter:
         self._kept: dict[str, list[_Laid]] = {}
         self._anchors: dict[str, tuple[dict[str, tuple[int, ...]], int | None]] = {}
 
+    def warm_up(self, html: str) -> None:
+        """Lay out a snippet: loads fontconfig and Pango's fonts into this font map."""
+        import weasyprint
+
+        weasyprint.HTML(string=html).render(font_config=self.font_config, cache=self.images)
+
     def forget(self, key: str = "") -> None:
         """Drop the parts kept for ``key``."""
         self._kept.pop(key, None)

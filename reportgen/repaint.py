@@ -57,7 +57,8 @@ class _GlyphLog(dict):  # type: ignore[type-arg]
         self.log = log
 
     def __contains__(self, glyph: object) -> bool:
-        self.log.setdefault(glyph, None)  # type: ignore[arg-type]
+        if isinstance(glyph, int) and glyph not in self.log:
+            self.log[glyph] = None
         return dict.__contains__(self, glyph)
 
 
