@@ -48,6 +48,7 @@ class _Laid:
     own_strings: dict[str, str]  # the last value the part assigns to each named string
     records: list[logging.LogRecord]
     numbered: bool  # its content (not only margins) prints page-based counters
+    shift: int = 0  # how far page numbers moved since the layout (by new margins)
 
     def fits(self, anchors: dict[str, tuple[int, ...]], complete: bool) -> bool:
         """Whether its looked-up anchors still have the pages it was laid out with."""
@@ -230,7 +231,9 @@ def _remargin(laid: _Laid, entry: Entry) -> None:
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout.background import layout_box_backgrounds
 
-    shift = (entry.page_counter or (0,))[-1] - (laid.entry.page_counter or (0,))[-1]
+    # Page states hold the numbers of the layout; the margins so far moved them by .shift.
+    moved = (entry.page_counter or (0,))[-1] - (laid.entry.page_counter or (0,))[-1]
+    shift = laid.shift + moved
     context = laid.context
     env = PartEnv(entry, frozenset(), {}, True, context=context)
     token = ACTIVE.set(env)
@@ -250,11 +253,11 @@ def _remargin(laid: _Laid, entry: Entry) -> None:
             laid.document.pages[index] = Page(page_box)
     finally:
         ACTIVE.reset(token)
-    laid.entry = entry
-    laid.anchors = {name: (*value[:-1], value[-1] + shift) if value else value
+    laid.entry, laid.shift = entry, shift
+    laid.anchors = {name: (*value[:-1], value[-1] + moved) if value else value
                     for name, value in laid.anchors.items()}
     if laid.exit_counter:
-        laid.exit_counter = (*laid.exit_counter[:-1], laid.exit_counter[-1] + shift)
+        laid.exit_counter = (*laid.exit_counter[:-1], laid.exit_counter[-1] + moved)
 
 
 class _Keep(logging.Filter):

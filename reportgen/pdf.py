@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import mimetypes
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,8 +167,10 @@ def write_pdf(job: PdfJob) -> PdfResult:
     propagate, logger.propagate = logger.propagate, False
     try:
         layouter, painter = session()
+        # REPORTGEN_LAYOUT=whole lays out as one document: to compare, or to rule parts out.
+        whole = os.environ.get("REPORTGEN_LAYOUT", "").strip().lower() == "whole"
         rendering = layouter.render(job.html, job.base_dir, _fetcher(job.base_dir, result),
-                                    job.key, job.parts)
+                                    job.key, job.parts and not whole)
         document = rendering.document
         result.parts, result.laid_out = rendering.parts, rendering.laid_out
         document.metadata.custom.update(job.metadata)
