@@ -73,6 +73,7 @@ class Rendering:
     passes: int = 1
     reason: str = ""  # why the document was laid out whole, if it was
     seconds: list[float] = field(default_factory=list)  # CPU seconds per part laid out
+    laid: list[int] = field(default_factory=list)  # the parts laid out (index, in order)
 
 
 class Layouter:
@@ -151,7 +152,7 @@ class Layouter:
         anchors, complete = dict(known[0]), known[1]
         laid: list[_Laid] = []
         entry = Entry(total=total if split.uses_total else None)
-        for part, foreign in zip(split.parts, split.foreign, strict=True):
+        for index, (part, foreign) in enumerate(zip(split.parts, split.foreign, strict=True)):
             candidates = [k for k in kept if k.part.digest == part.digest
                           and k not in laid and k.fits(anchors, complete)]
             found = next((k for k in candidates if k.entry == entry), None)
@@ -165,6 +166,7 @@ class Layouter:
                 found = self._lay_out(part, foreign, entry, (anchors, complete), base_dir,
                                       url_fetcher)
                 rendering.laid_out += 1
+                rendering.laid.append(index)
                 rendering.seconds.append(time.process_time() - started)
             laid.append(found)
             anchors.update(found.anchors)

@@ -58,6 +58,7 @@ class PdfResult:
     parts: int = 1  # parts the document was laid out in
     laid_out: int = 1  # parts laid out now (the others were kept from the last layout)
     replayed: int = 0  # pages written from their recorded operators
+    laid: tuple[int, ...] = ()  # which parts were laid out now (their index)
 
 
 _NOTDEF = ".notdef glyph rendered for Unicode string unsupported by fonts:"
@@ -173,6 +174,7 @@ def write_pdf(job: PdfJob) -> PdfResult:
                                     job.key, job.parts and not whole)
         document = rendering.document
         result.parts, result.laid_out = rendering.parts, rendering.laid_out
+        result.laid = tuple(rendering.laid)
         document.metadata.custom.update(job.metadata)
         # Dates come from the report date, never from the clock, so bytes are reproducible.
         document.metadata.created = document.metadata.created or job.created or None
