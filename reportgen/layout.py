@@ -31,6 +31,7 @@ from .sections import Part, Split, split_html
 __all__ = ["Layouter", "Rendering"]
 
 _PASSES = 6
+_IMAGES = 256  # images kept for the next layout (charts are data: URIs, new on each edit)
 _LOG = logging.getLogger(__name__)
 
 
@@ -58,8 +59,10 @@ class _Laid:
     def exit(self, entry: Entry) -> Entry:
         """The entry of the part after it."""
         strings = dict(entry.strings) | self.own_strings
+        last = self.document.pages[-1]._page_box.page_type if self.document.pages else None
         return Entry(entry.pages_before + len(self.document.pages), self.exit_counter,
-                     tuple(sorted(strings.items())), entry.total)
+                     tuple(sorted(strings.items())), entry.total,
+                     tuple(last.groups) if last is not None else entry.groups)
 
 
 @dataclass
@@ -110,6 +113,8 @@ class Layouter:
             document = self._html(html, base_dir, url_fetcher)
             return Rendering(document, reason=parts.reason or "one part",
                              seconds=[time.process_time() - started])
+        if len(self.images) > _IMAGES:
+            self.images.clear()  # images of edits long gone: drop them all, keep memory flat
         kept = self._kept.get(key, [])
         anchors, total = self._anchors.get(key, ({}, None))
         rendering = Rendering(None, parts=len(parts.parts), laid_out=0, passes=0)
@@ -176,7 +181,7 @@ class Layouter:
     def _lay_out(self, part: Part, foreign: frozenset[str], entry: Entry,
                  known: tuple[dict[str, tuple[int, ...]], bool], base_dir: Path,
                  url_fetcher: Any) -> _Laid:
-        env = PartEnv(entry, foreign, known[0], known[1])
+        env = PartEnv(entry, foreign, known[0], known[1], open_pages=part.open_pages)
         records: list[logging.LogRecord] = []
         logger = logging.getLogger("weasyprint")
         keep = _Keep(records)
@@ -215,6 +220,8 @@ def _margins_only(laid: _Laid, entry: Entry, split: Split) -> bool:
     """Whether only the page margins of ``laid`` differ under ``entry``."""
     if split.sided and entry.pages_before != laid.entry.pages_before:
         return False  # @page rules for sides or page indexes may size pages differently
+    if split.grouped and entry.groups != laid.entry.groups and laid.part.open_pages:
+        return False  # so may @page rules for the n-th page of a group
     if entry.page_counter != laid.entry.page_counter:
         if laid.numbered or len(entry.page_counter or (0,)) != len(
                 laid.entry.page_counter or (0,)):

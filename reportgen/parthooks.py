@@ -3,7 +3,8 @@
 While ``ACTIVE`` holds a ``PartEnv`` (one part's layout, see ``layout.py``), WeasyPrint:
 
 - starts the part's pages after ``pages_before`` pages: the first page's side (left or
-  right) and the page index that ``@page :first`` and ``:nth()`` see;
+  right) and the page index that ``@page :first`` and ``:nth()`` see, and goes on counting
+  the page groups (``:nth(1 of chapter)``) of elements that started in an earlier part;
 - starts the ``page`` counter from the value the part before it left;
 - answers ``string(name)`` on pages before the part's own first assignment with the value
   the parts before it left (running headers);
@@ -33,6 +34,7 @@ class Entry:
     page_counter: tuple[int, ...] | None = None  # the 'page' counter before its first page
     strings: tuple[tuple[str, str], ...] = ()  # named strings in force
     total: int | None = None  # counter(pages), when the document uses it
+    groups: tuple[tuple[str, int], ...] = ()  # page groups (name, index) of the last page
 
 
 @dataclass
@@ -46,6 +48,12 @@ class PartEnv:
     lookups: dict[str, tuple[Any, ...] | None] = field(default_factory=dict)
     counters: dict[int, tuple[int, ...]] = field(default_factory=dict)  # page -> counter
     context: Any = None  # WeasyPrint's LayoutContext of the part
+    open_pages: tuple[str, ...] = ()  # named pages of elements open since earlier parts
+
+    def carried(self) -> dict[str, int]:
+        """Page groups that go on from the part before: their next index, by name."""
+        return {name: index + 1 for name, index in self.entry.groups
+                if name in self.open_pages}
 
 
 ACTIVE: contextvars.ContextVar[PartEnv | None] = contextvars.ContextVar("reportgen_part",
@@ -98,8 +106,14 @@ def install() -> None:
 
     def typed(side: Any, blank: Any, name: Any, index: int, groups: Any) -> Any:
         env = ACTIVE.get()
-        offset = env.entry.pages_before if env is not None else 0
-        return page_type(side, blank, name, index + offset, groups)
+        if env is None:
+            return page_type(side, blank, name, index, groups)
+        # A group WeasyPrint started on the part's first page (its index equals the page's)
+        # is the group of an element that started in an earlier part: it goes on counting.
+        carried = env.carried()
+        groups = tuple((n, i + carried[n]) if n in carried and i == index else (n, i)
+                       for n, i in groups)
+        return page_type(side, blank, name, index + env.entry.pages_before, groups)
 
     def margins(context: Any, page: Any, state: Any) -> Any:
         env = ACTIVE.get()

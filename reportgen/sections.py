@@ -16,6 +16,7 @@ import hashlib
 import html as _html
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,6 +40,7 @@ _FORCED = {"page", "always"}
 # @page selectors that depend on where a page falls in the whole document.
 _SIDED = re.compile(r"@page[^{;]*:(?:left|right|recto|verso|first|blank|nth\((?![^)]*\bof\b))",
                     re.I)
+_GROUPED = re.compile(r"@page[^{;]*:nth\([^)]*\bof\b", re.I)
 # What a part cannot reproduce when it lays out without the parts before it.
 _UNSUPPORTED = (
     (re.compile(r"target-text\s*\(|target-counters\s*\("), "target-text() or target-counters()"),
@@ -58,6 +60,7 @@ class Part:
     html: str
     digest: str  # of the part's HTML: equal digests lay out alike, given equal entries
     ids: frozenset[str]  # the anchors the part defines
+    open_pages: tuple[str, ...] = ()  # named pages of elements that started before the part
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Split:
     reason: str = ""  # why the document stays whole ("" when it was split)
     uses_total: bool = False  # counter(pages) appears: parts depend on the page count
     sided: bool = False  # @page rules for :left, :right, :first, :blank or :nth(An+B)
+    grouped: bool = False  # @page rules for :nth(An+B of name): page groups matter
     foreign: tuple[frozenset[str], ...] = ()  # per part: anchors the other parts define
 
 
@@ -173,7 +177,9 @@ def split_html(text: str, base_dir: Path | None = None) -> Split:
         return whole
     uses_total = any(re.search(r"counters?\(\s*pages\b", sheet) for sheet in css)
     sided = any(_SIDED.search(sheet) for sheet in css)
-    return _cut(text, html, body, starts, uses_total, sided)
+    grouped = any(_GROUPED.search(sheet) for sheet in css)
+    return _cut(text, html, body, starts, (uses_total, sided, grouped),
+                lambda node: cascade.value(node, "page"))
 
 
 def _walk(node: _Node) -> list[_Node]:
@@ -197,20 +203,8 @@ def _split_points(body: _Node, cascade: Any, text: str) -> list[_Node]:
         while (node.parent is not None and node.parent is not body
                and _previous_shown(node) is None and _only_unseen_before(node, text)):
             node = node.parent
-        # Inside an element with a named page, a part would start a new page group.
-        named = [a for a in _ancestors(node, body) if cascade.value(a, "page") != "auto"]
-        if not named:
-            points.setdefault(node.start, node)
+        points.setdefault(node.start, node)
     return [points[k] for k in sorted(points)]
-
-
-def _ancestors(node: _Node, body: _Node) -> list[_Node]:
-    """The elements containing ``node`` inside <body> (without <body>)."""
-    found = []
-    while node.parent is not None and node.parent is not body:
-        node = node.parent
-        found.append(node)
-    return found
 
 
 def _previous_shown(node: _Node) -> _Node | None:
@@ -246,8 +240,8 @@ _BOTTOM = "margin-bottom:0!important;padding-bottom:0!important;border-bottom-wi
 _HIDDEN = "display:none!important"
 
 
-def _cut(text: str, html: _Node, body: _Node, starts: list[_Node], uses_total: bool,
-         sided: bool) -> Split:
+def _cut(text: str, html: _Node, body: _Node, starts: list[_Node],
+         flags: tuple[bool, bool, bool], page_of: Callable[[_Node], str]) -> Split:
     """Write each part as a document: head, open ancestors, its own source, closing tags."""
     close = text.rfind("</body", body.inner, body.end)
     bounds = [body.inner] + [n.start for n in starts] + [close if close >= 0 else body.end]
@@ -281,9 +275,11 @@ def _cut(text: str, html: _Node, body: _Node, starts: list[_Node], uses_total: b
         document = "".join(out)
         ids = frozenset(v for n in nodes if a <= n.start < b for k, v in n.attrs
                         if v and (k == "id" or (k == "name" and n.tag == "a")))
-        parts.append(Part(document, _digest(document), ids))
+        named = tuple(page_of(n) for n in chain_a if n is not html) if number else ()
+        parts.append(Part(document, _digest(document), ids,
+                          tuple(name for name in named if name != "auto")))
     every = frozenset().union(*(p.ids for p in parts))
-    return Split(tuple(parts), "", uses_total, sided, tuple(every - p.ids for p in parts))
+    return Split(tuple(parts), "", *flags, tuple(every - p.ids for p in parts))
 
 
 def _chain(html: _Node, at: int) -> list[_Node]:

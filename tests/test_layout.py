@@ -53,6 +53,7 @@ a.back::after {{ content: " p. " target-counter(attr(href url), page) }}
 p:nth-child(odd) {{ color: #333 }}
 section + section > h2 {{ color: #036 }}
 img {{ width: 60mm }}
+.more {{ break-before: page }}
 {extra}
 """
     toc = "".join(f'<li><a href="#c{i}">Chapter {i}</a></li><li><a href="#c{i}-s">Section '
@@ -66,13 +67,16 @@ img {{ width: 60mm }}
         body.append(f'<section class="{chapter_class}" id="c{i}"><h2>Chapter {i}</h2>'
                     f"{paragraphs}<h3 id='c{i}-s'>Section {i}</h3><p>{WORDS}</p>"
                     f'<img src="{SVG}" alt="chart {i}"></section>')
-    notes = "".join(f'<p id="n{i}-{k}">Note {i}.{k} <a class="back" href="#r{i}-{k}">'
-                    f"back</a></p>" for i in range(len(chapters)) for k in range(2))
+    notes = [f'<p id="n{i}-{k}">Note {i}.{k} <a class="back" href="#r{i}-{k}">back</a></p>'
+             for i in range(len(chapters)) for k in range(2)]
+    half = len(notes) // 2
+    # The second half starts a page inside the notes chapter (its page group goes on).
+    notes_html = "".join(notes[:half]) + f"<div class='more'>{''.join(notes[half:])}</div>"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Report</title>'
             f'<meta name="author" content="Desk"><meta name="description" content="Test">'
             f"<style>{css}</style></head><body><h1 class='cover'>The Report</h1>"
             f'<main><nav class="{chapter_class} toc"><h2>Contents</h2><ul>{toc}</ul></nav>'
-            f"{''.join(body)}<section class='{chapter_class}' id='notes'><h2>Notes</h2>{notes}"
+            f"{''.join(body)}<section class='{chapter_class}' id='notes'><h2>Notes</h2>{notes_html}"
             "</section></main></body></html>")
 
 
@@ -163,12 +167,13 @@ def test_parts_start_where_the_css_starts_a_page() -> None:
     html = report(chapter_class="kapitel")
     split = split_html(html)
     assert split.reason == ""
-    firsts = [re.search(r'<(?:h1|nav|section) class="?([^" >]*)[^>]*?(?<!important")>',
-                        p.html[p.html.index("<body"):]) for p in split.parts]
-    # The cover, then every element with break-before: page, whatever its class is called.
-    assert len(split.parts) == 1 + 1 + 4 + 1
+    # The cover, then every element with break-before: page, whatever its class is called:
+    # contents, four chapters, the notes and the second half of the notes.
+    assert len(split.parts) == 1 + 1 + 4 + 2
     assert "c0" in split.parts[2].ids and "c3-s" in split.parts[5].ids
-    assert all(f is not None for f in firsts)
+    assert "n0-0" in split.parts[6].ids and "n3-1" in split.parts[7].ids
+    # The last part starts inside the notes chapter, whose named page began before it.
+    assert [p.open_pages for p in split.parts[6:]] == [(), ("chap",)]
     # Each part holds the others as empty hidden elements, so :nth-child still counts them.
     assert split.parts[3].html.count('style="display:none!important"') >= 4
     assert split.foreign[1] >= {"c0", "c1", "n0-0"}
@@ -179,7 +184,7 @@ def test_part_by_part_pdf_equals_the_single_document(tmp_path: Path, case: str) 
     html = report(sided=case == "sided")
     single(html, tmp_path / "single.pdf")
     _, rendering = parts(Layouter(), html, tmp_path / "parts.pdf")
-    assert rendering.parts == 7 and rendering.reason == ""
+    assert rendering.parts == 8 and rendering.reason == ""
     assert_same_pdf(tmp_path / "single.pdf", tmp_path / "parts.pdf")
     seen = summary(tmp_path / "parts.pdf")
     # The contents' page numbers, running headers and "page / pages" crossed the seams.
@@ -206,9 +211,9 @@ def test_a_part_that_grows_renumbers_the_rest_without_laying_it_out(tmp_path: Pa
     parts(layouter, html, tmp_path / "first.pdf")
     grown = html.replace("<h2>Chapter 0</h2>", "<h2>Chapter 0</h2>" + f"<p>{WORDS * 12}</p>", 1)
     _, rendering = parts(layouter, grown, tmp_path / "warm.pdf")
-    # Chapter 0 again, and the contents and notes, whose page references moved; the
-    # chapters after it only get new page numbers in their margins.
-    assert rendering.laid_out == 3 and rendering.remargined >= 3
+    # Chapter 0 again, and the contents and both parts of the notes, whose page references
+    # moved; the chapters after it only get new page numbers in their margins.
+    assert sorted(rendering.laid) == [1, 2, 6, 7] and rendering.remargined >= 3
     single(grown, tmp_path / "cold.pdf")
     assert_same_pdf(tmp_path / "cold.pdf", tmp_path / "warm.pdf")
 
@@ -261,8 +266,8 @@ def test_write_pdf_keeps_the_layout_for_the_next_job_of_its_key(tmp_path: Path) 
                               key="write-pdf-test"))
     assert not first.errors and not second.errors
     # Cold, the contents lay out twice: the pages it points at are known after one pass.
-    assert (first.parts, first.laid_out) == (7, 8)
-    assert (second.parts, second.laid_out) == (7, 1) and second.replayed >= 10
+    assert (first.parts, first.laid_out) == (8, 9)
+    assert (second.parts, second.laid_out) == (8, 1) and second.replayed >= 10
     whole = write_pdf(PdfJob(edited, ROOT, tmp_path / "c.pdf", "t", 100, parts=False))
     assert whole.parts == 1
     assert_same_pdf(tmp_path / "c.pdf", tmp_path / "b.pdf")
