@@ -74,9 +74,9 @@ def reference(sections: int) -> dict[str, Any]:
 
 
 def paragraphs(html: str) -> list[int]:
-    """Offsets just inside long paragraphs, spread over the document."""
+    """Offsets just inside the paragraphs of running text (60 characters or more)."""
     body = html.index("<body")
-    return [m.end() for m in re.finditer(r"<p(?:\s[^>]*)?>(?=[^<]{200})", html)
+    return [m.end() for m in re.finditer(r"<p(?:\s[^>]*)?>(?=[^<]{60})", html)
             if m.start() > body]
 
 
@@ -84,7 +84,6 @@ def warm(html_path: Path, base: Path, edits: int) -> dict[str, Any]:
     from reportgen.pdf import PdfJob, PdfResult, _fetcher, write_pdf
 
     html = html_path.read_text(encoding="utf-8")
-    spots = paragraphs(html)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         def write(text: str, name: str) -> dict[str, Any]:
@@ -100,8 +99,11 @@ def warm(html_path: Path, base: Path, edits: int) -> dict[str, Any]:
         cold = write(html, "cold.pdf")
         edited = html
         for i in range(edits):
+            # Each edit adds a word to one more paragraph of the current text, as an author
+            # going through the document would.
+            spots = paragraphs(edited)
             spot = spots[(i * 7) % len(spots)]
-            edited = html[:spot] + f"{WORDS[i % len(WORDS)].capitalize()}x " + html[spot:]
+            edited = edited[:spot] + f"{WORDS[i % len(WORDS)].capitalize()}x " + edited[spot:]
             runs.append(write(edited, f"warm{i}.pdf"))
         import weasyprint
 

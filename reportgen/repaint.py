@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import hashlib
 import logging
 import weakref
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +73,8 @@ class Painter:
             weakref.WeakKeyDictionary())
         self.painted = 0
         self.replayed = 0
+        self._deflated: dict[bytes, bytes] = {}  # sha256 of a page stream -> its deflated bytes
+        self._fresh: dict[bytes, bytes] = {}
 
     def write_pdf(self, document: Any, target: Any, **options: Any) -> Any:
         """``document.write_pdf``, replaying the pages recorded before."""
@@ -83,6 +87,9 @@ class Painter:
     def paint(self, paint: Any, page: Any, stream: Any, scale: float) -> None:
         recording = self._recordings.get(page)
         before = _state(stream)
+        if stream.compress and _REMEMBERED:
+            stream.__class__ = _REMEMBERED[0]  # its compressed bytes are kept for next time
+            stream.painter = self
         if recording is not None and recording.before == before and recording.scale == scale:
             _replay(recording, stream)
             self.replayed += 1
@@ -91,6 +98,18 @@ class Painter:
         recording = _record(paint, page, stream, scale, before)
         if recording is not None:
             self._recordings[page] = recording
+
+    def compressed(self, data: bytes) -> bytes:
+        """``data`` deflated as pydyf does it, from the last two writes' pages if seen."""
+        key = hashlib.sha256(data).digest()
+        found = self._fresh.get(key) or self._deflated.get(key)
+        if found is None:
+            deflate = zlib.compressobj(level=9)
+            found = deflate.compress(data) + deflate.flush()
+        self._fresh[key] = found
+        if len(self._fresh) > _KEEP_STREAMS:
+            self._deflated, self._fresh = self._fresh, {}
+        return found
 
 
 def _state(stream: Any) -> tuple[Any, ...]:
@@ -205,6 +224,8 @@ class _Tell(logging.Filter):
 
 
 _INSTALLED: list[bool] = []
+_REMEMBERED: list[type] = []
+_KEEP_STREAMS = 2000  # page streams whose deflated bytes are kept (two long documents)
 
 
 def _install() -> None:
@@ -238,5 +259,20 @@ def _install() -> None:
                 uses.fonts.setdefault(key, None)
         return font, size
 
+    class Remembered(Stream):  # type: ignore[misc]
+        """A page's content stream, deflated once for as long as its bytes do not change."""
+
+        @property
+        def data(self) -> bytes:
+            import pydyf
+
+            stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+            extra = pydyf.Dictionary(self.extra.copy())
+            extra["Filter"] = "/FlateDecode"
+            stream = self.painter.compressed(stream)
+            extra["Length"] = len(stream)
+            return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
     Page.paint = page_paint
     Stream.add_font = stream_add_font
+    _REMEMBERED.append(Remembered)

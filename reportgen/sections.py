@@ -12,6 +12,7 @@ keep the document whole, with the reason.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html as _html
 import itertools
@@ -245,11 +246,19 @@ def _cut(text: str, html: _Node, body: _Node, starts: list[_Node],
     """Write each part as a document: head, open ancestors, its own source, closing tags."""
     close = text.rfind("</body", body.inner, body.end)
     bounds = [body.inner] + [n.start for n in starts] + [close if close >= 0 else body.end]
+    nodes = _walk(html)
+    unseen = sorted((n.start, n.end) for n in nodes if n.tag in _UNSEEN)
     pieces = [(a, b) for a, b in itertools.pairwise(bounds)
-              if _strip(_without_unseen(text, body, a, b))]
+              if _strip(_without_unseen(text, unseen, a, b))]
     if len(pieces) < 2:
         return Split((Part(text, _digest(text), frozenset()),))
-    nodes = _walk(html)
+    anchors: list[set[str]] = [set() for _ in pieces]
+    firsts = [a for a, _ in pieces]
+    for node in nodes:
+        at = bisect.bisect_right(firsts, node.start) - 1
+        if at >= 0 and node.start < pieces[at][1]:
+            anchors[at].update(v for k, v in node.attrs
+                               if v and (k == "id" or (k == "name" and node.tag == "a")))
     parts = []
     for number, (a, b) in enumerate(pieces):
         chain_a = _chain(html, a)
@@ -273,8 +282,7 @@ def _cut(text: str, html: _Node, body: _Node, starts: list[_Node],
             out.append(f"</{node.tag}>")
         out.append("</html>")
         document = "".join(out)
-        ids = frozenset(v for n in nodes if a <= n.start < b for k, v in n.attrs
-                        if v and (k == "id" or (k == "name" and n.tag == "a")))
+        ids = frozenset(anchors[number])
         named = tuple(page_of(n) for n in chain_a if n is not html) if number else ()
         parts.append(Part(document, _digest(document), ids,
                           tuple(name for name in named if name != "auto")))
@@ -324,12 +332,12 @@ def _attributes(attrs: list[tuple[str, str | None]]) -> str:
                    for k, v in attrs)
 
 
-def _without_unseen(text: str, body: _Node, a: int, b: int) -> str:
-    """The source from ``a`` to ``b`` without elements that never show."""
-    spans = sorted((n.start, n.end) for n in _walk(body) if n.tag in _UNSEEN
-                   and a <= n.start < b)
+def _without_unseen(text: str, unseen: list[tuple[int, int]], a: int, b: int) -> str:
+    """The source from ``a`` to ``b`` without elements that never show (sorted spans)."""
     out, cursor = [], a
-    for start, end in spans:
+    for start, end in unseen[bisect.bisect_left(unseen, (a, -1)):]:
+        if start >= b:
+            break
         if start >= cursor:
             out.append(text[cursor:start])
             cursor = end
