@@ -286,6 +286,11 @@ def _bench(work: Path, runs: int, scales: list[int], edits: int, records: int) -
 
     for other in langs:
         rows.append(series(f"cold, {other} PDF only", runs, wipe, edition(other)))
+    # The same, laid out as one document: is part-by-part layout slower or faster cold?
+    rows.append(series(f"cold, {lang} PDF only, one-document layout", runs, wipe,
+                       lambda: measured(["env", "REPORTGEN_LAYOUT=whole", PY, "-m", "reportgen",
+                                         "build", "--project", str(project), "-q", "--lang",
+                                         lang, "--format", "pdf"])))
     build(project, "-q")
     rows.append(series(f"one paragraph changed, {lang} PDF only", runs,
                        lambda i: paragraph(i + 100),
