@@ -13,7 +13,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import cssselect2  # type: ignore[import-untyped]
-import tinycss2  # type: ignore[import-untyped]
+import tinycss2
 
 __all__ = ["Cascade"]
 

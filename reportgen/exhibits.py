@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, digest
 from .dataset import INLINE_REF, Dataset
-from .formats import Formatter
+from .formats import BOUNDS, Formatter
 from .htmltext import visible_text
 from .problems import Problem, ReportError
 from .schema import Date, Quantity, Record, Text
@@ -38,8 +38,8 @@ def chart_specs(dataset: Dataset, formatter: Formatter,
     from .charts import Bar, ChartSpec, Milestone
 
     lang = formatter.lang
-    legend = {str(r["id"]): r["legend"][lang] for r in dataset.records("qualifiers")
-              if "legend" in r}
+    # What each bound's mark means, per edition language (strings.yaml: bound_legend_gt …).
+    legend = {b: strings[f"bound_legend_{b}"] for b in BOUNDS if f"bound_legend_{b}" in strings}
     legend["corrected"] = strings["corrected_legend"]
     specs: dict[str, ChartSpec] = {}
     problems: list[Problem] = []
