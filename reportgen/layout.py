@@ -49,6 +49,7 @@ class _Laid:
     own_strings: dict[str, str]  # the last value the part assigns to each named string
     records: list[logging.LogRecord]
     numbered: bool  # its content (not only margins) prints page-based counters
+    spills: bool = False  # its last page leaves a float broken: it runs on into the next part
     shift: int = 0  # how far page numbers moved since the layout (by new margins)
 
     def fits(self, anchors: dict[str, tuple[int, ...]], complete: bool) -> bool:
@@ -134,6 +135,14 @@ class Layouter:
                 break
         else:
             _LOG.debug("page references still changing after %d passes", _PASSES)
+        if any(part.spills for part in laid[:-1]):
+            # A float split over the page break that starts the next part goes on there: only
+            # a layout of the whole document puts its rest where it belongs.
+            self.forget(key)
+            started = time.process_time()
+            document = self._html(html, base_dir, url_fetcher)
+            return Rendering(document, reason="a float runs on over a page break that starts "
+                             "a part", seconds=[time.process_time() - started])
         self._kept[key] = laid
         self._anchors[key] = (anchors, total)
         for part in laid:
@@ -204,6 +213,7 @@ class Layouter:
                      counters[-1] if counters else entry.page_counter, own_strings, records,
                      numbered)
         laid.anchors = _anchor_pages(document, counters)
+        laid.spills = bool(context.__dict__.get("reportgen_broken", {}).get(len(document.pages)))
         return laid
 
 

@@ -12,7 +12,11 @@ While ``ACTIVE`` holds a ``PartEnv`` (one part's layout, see ``layout.py``), Wea
 - answers ``target-counter(url, page)`` for anchors other parts define from their page
   counters, as if WeasyPrint had laid them out, and records what it looked up.
 
-Outside a part's layout (``ACTIVE`` unset), every hook does what WeasyPrint does.
+Outside a part's layout (``ACTIVE`` unset), every hook does what WeasyPrint does, but one
+that fixes a WeasyPrint 70 fault, in parts and whole documents alike: a page laid out again
+(its page references changed) resumes the floats the page before it left broken (a note
+split across pages), which WeasyPrint takes from whatever page it laid out last, so the
+rest of such a float vanished or moved.
 """
 
 from __future__ import annotations
@@ -84,7 +88,19 @@ def install() -> None:
     page_type = wpage.PageType
     make_margin_boxes = wlayout.make_margin_boxes
     get_string_set_for = wlayout.LayoutContext.get_string_set_for
+    remake_page = wpage.remake_page
     _INSTALLED.append(make_margin_boxes)
+
+    def remake(index: int, context: Any, root_box: Any, html: Any) -> Any:
+        # What each page left broken out of flow, kept with the page after it.
+        broken = context.__dict__.setdefault("reportgen_broken", {})
+        if index in broken:
+            context.broken_out_of_flow = dict(broken[index])
+        elif index == 0:
+            context.broken_out_of_flow = {}
+        page, resume_at = remake_page(index, context, root_box, html)
+        broken[index + 1] = dict(context.broken_out_of_flow)
+        return page, resume_at
 
     def initialize(context: Any, root_box: Any) -> None:
         initialize_page_maker(context, root_box)
@@ -157,6 +173,7 @@ def install() -> None:
             return super().lookup_target(anchor_token, source_box, css_token, parse_again)
 
     wlayout.initialize_page_maker = initialize
+    wpage.remake_page = remake
     wpage.PageType = typed
     wlayout.make_margin_boxes = margins
     wlayout.LayoutContext.get_string_set_for = strings

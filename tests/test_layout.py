@@ -194,6 +194,47 @@ def test_part_by_part_pdf_equals_the_single_document(tmp_path: Path, case: str) 
     assert ("Chapter 2", seen["dests"]["c2"]) in seen["outline"]
 
 
+def broken_float(lines: int) -> str:
+    """A float longer than a page, then a reference to the last page on the page after."""
+    rows = "".join(f"<div>float line {i}</div>" for i in range(1, lines + 1))
+    return ("<!DOCTYPE html><html lang='en'><head><style>@page { size: 120mm 80mm; margin: "
+            "5mm } body { font: 10pt/14pt sans-serif; margin: 0 } .f { float: left; width: "
+            "50mm } a.ref::after { content: ' p. ' target-counter(attr(href url), page) } "
+            "h1 { break-before: page; font-size: 10pt }</style></head><body>"
+            f"<div class='f'>{rows}</div><p>body text</p><p style='margin-top: 60mm'>"
+            "<a class='ref' href='#end'>see the end</a></p><h1 id='end'>The end</h1>"
+            "</body></html>")
+
+
+def test_a_page_laid_out_again_resumes_the_float_the_page_before_it_left_broken(
+        tmp_path: Path) -> None:
+    # Page 2 holds the rest of a float (a long note) and a reference to page 3, so WeasyPrint
+    # lays page 2 out again once it knows page 3; version 70 then lost the float's rest.
+    html = broken_float(26)
+    Layouter()  # installs the paginator's hooks, as every PDF process does
+    single(html, tmp_path / "single.pdf")
+    text = summary(tmp_path / "single.pdf")["text"]
+    assert len(text) == 3
+    assert "float line 15" in text[1] and "float line 26" in text[1], text
+    assert "see the end p. 3" in text[1]
+    _, rendering = parts(Layouter(), html, tmp_path / "parts.pdf")
+    assert rendering.parts == 2
+    assert_same_pdf(tmp_path / "single.pdf", tmp_path / "parts.pdf")
+
+
+def test_a_float_running_on_over_a_part_break_lays_the_document_out_whole(
+        tmp_path: Path) -> None:
+    # The float's rest runs on over the page break before the heading, where the second
+    # part would start; only a layout of the whole document puts it there.
+    html = broken_float(30)
+    single(html, tmp_path / "single.pdf")
+    assert "float line 30" in summary(tmp_path / "single.pdf")["text"][2]
+    _, rendering = parts(Layouter(), html, tmp_path / "parts.pdf")
+    assert (rendering.parts, rendering.reason) == (
+        1, "a float runs on over a page break that starts a part")
+    assert_same_pdf(tmp_path / "single.pdf", tmp_path / "parts.pdf")
+
+
 def test_an_edit_lays_out_only_its_part_and_equals_a_cold_layout(tmp_path: Path) -> None:
     layouter = Layouter()
     html = report()
