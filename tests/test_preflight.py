@@ -100,7 +100,7 @@ def test_the_build_prints_each_finding_with_file_and_page(
         built: Path, tmp_path: Path, cli: Callable[..., Run]) -> None:
     project = tmp_path / "mini"
     shutil.copytree(built, project)
-    template = next((project / "templates").glob("*.html.j2"))
+    template = project / "templates" / "report.html.j2"  # the mini project's template
     text = template.read_text(encoding="utf-8")
     assert "</body>" in text
     template.write_text(text.replace(
