@@ -111,3 +111,9 @@ def test_the_build_prints_each_finding_with_file_and_page(
     lines = [line for line in run.err.splitlines() if "layout preflight" in line]
     assert lines and all(".pdf: page " in line for line in lines)
     assert any("text outside the page: 'Off the page'" in line for line in lines), run.err
+    # A PDF deleted by hand comes back from the cache, and its findings with it.
+    for pdf in (project / "out").glob("*.pdf"):
+        pdf.unlink()
+    again = cli("build", "--project", project, "--format", "pdf")
+    assert again.code == 0, again.err
+    assert [line for line in again.err.splitlines() if "layout preflight" in line] == lines
