@@ -17,8 +17,9 @@ build: system-build $(STAMP)
 test: system-test $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest
 
+# BENCH_ARGS: e.g. "--runs 1 --scales 1" for a quick look (see benchmarks/bench.py).
 bench: system-build $(STAMP)
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 check: $(STAMP)
 	$(PY) -m reportgen check

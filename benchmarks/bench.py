@@ -2,17 +2,24 @@
 
 Every run builds a private copy of the project (so edits never touch the repository),
 with a fixed SOURCE_DATE_EPOCH. Figures: cold, no-change, one-chart, one-paragraph and
-HTML-only builds (median and min), WeasyPrint alone on the largest edition (the floor of
-target 2), peak RSS of any process of a build, PDF sizes and embedded fonts, and the time
-per page of synthetic datasets 1x, 2x, 5x and 10x the size of the shipped one.
+HTML-only builds (median and min), a cold build of each edition, WeasyPrint alone on the
+largest edition (the floor of target 2), peak RSS of any process of a build, PDF sizes and
+embedded fonts, and the time per page of synthetic datasets 1x, 2x, 5x and 10x the size of
+the shipped one. ``layout_figures.py`` adds: a fixed reference document laid out by
+WeasyPrint alone in the same run (every time is also given as a multiple of it, "x ref",
+so runs on other machines or under other loads compare), one-paragraph edits of each
+edition in a warm process (part-by-part layout, pages replayed), the profile of a cold
+layout by stage and by the elements the CSS lays out, and records/s of the dataset loader
+on a generated dataset.
 
-    python benchmarks/bench.py [--runs N] [--scales 1,2,5,10] [--project DIR]
+    python benchmarks/bench.py [--runs N] [--scales 1,2,5,10] [--edits N] [--records N]
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import platform
 import re
@@ -25,11 +32,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+FIGURES = str(Path(__file__).resolve().parent / "layout_figures.py")
 EPOCH = "1767225600"  # 2026-01-01: the report date of every run
 WORDS = ("amber", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "inlet",
          "juniper", "kelp", "larch", "moss", "nettle", "oak", "pine", "quartz", "reed")
@@ -157,13 +166,15 @@ def series(name: str, runs: int, prepare: Callable[[int], None],
 
 
 def weasyprint_alone(html: Path, base: Path) -> Run:
-    """Lay out and write one edition's final HTML with WeasyPrint, in a fresh process."""
+    """Lay out and write one edition's final HTML with WeasyPrint alone (one document,
+    no preflight), in a fresh process: the floor a build is measured against."""
     code = (
-        "import sys,time;from pathlib import Path;"
-        "from reportgen.pdf import PdfJob,write_pdf;"
-        "job=PdfJob(Path(sys.argv[1]).read_text(encoding='utf-8'),Path(sys.argv[2]),"
-        "Path(sys.argv[3]),'bench',1000);"
-        "r=write_pdf(job);assert not r.errors,r.errors;print('PAGES',r.pages)"
+        "import sys;from pathlib import Path;import weasyprint;"
+        "from reportgen.pdf import PdfResult,_fetcher;"
+        "b=Path(sys.argv[2]);"
+        "d=weasyprint.HTML(string=Path(sys.argv[1]).read_text(encoding='utf-8'),"
+        "base_url=str(b)+'/',url_fetcher=_fetcher(b,PdfResult())).render(pdf_tags=True);"
+        "d.write_pdf(sys.argv[3],pdf_tags=True);print('PAGES',len(d.pages))"
     )
     with tempfile.TemporaryDirectory() as tmp:
         return measured([PY, "-c", code, str(html), str(base), str(Path(tmp) / "x.pdf")])
@@ -207,6 +218,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scales", default="1,2,5,10")
+    parser.add_argument("--edits", type=int, default=5, help="warm edits per edition")
+    parser.add_argument("--records", type=int, default=100_000,
+                        help="records of the generated dataset the loader reads")
     parser.add_argument("--dump-html", nargs=3, metavar=("PROJECT", "LANG", "DEST"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,12 +230,20 @@ def main() -> int:
     runs = max(1, args.runs)
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
     try:
-        return _bench(work, runs, [int(s) for s in args.scales.split(",") if s])
+        return _bench(work, runs, [int(s) for s in args.scales.split(",") if s],
+                      max(1, args.edits), args.records)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _bench(work: Path, runs: int, scales: list[int]) -> int:
+def figures(*args: str) -> dict[str, Any]:
+    """Run a layout_figures.py command in a fresh process; return its JSON answer."""
+    result = run([PY, FIGURES, *args])
+    answer: dict[str, Any] = json.loads(result.out.strip().splitlines()[-1])
+    return answer
+
+
+def _bench(work: Path, runs: int, scales: list[int], edits: int, records: int) -> int:
     project = fresh_copy(work / "p")
     out = project / "out"
     rows: list[tuple[str, list[Run]]] = []
@@ -229,13 +251,17 @@ def _bench(work: Path, runs: int, scales: list[int]) -> int:
     def wipe(_: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
+    rows.append(series("reference document (WeasyPrint)", runs, lambda i: None,
+                       lambda: measured([PY, FIGURES, "reference"])))
     rows.append(series("cold (both editions, 4 files)", runs, wipe, lambda: build(project)))
     pages = {name: int(n) for name, n in re.findall(r"(\S+\.pdf) (\d+) pages",
                                                     rows[-1][1][-1].out)}
     largest = max(pages, key=lambda n: pages[n])
     lang = largest.split(".")[-2]
-    html = work / "final.html"
-    final_html(project, lang, html)
+    langs = [name.split(".")[-2] for name in sorted(pages, key=lambda n: -pages[n])]
+    for other in langs:
+        final_html(project, other, work / f"final.{other}.html")
+    html = work / f"final.{lang}.html"
     rows.append(series(f"WeasyPrint alone ({largest})", runs, lambda i: None,
                        lambda: weasyprint_alone(html, project / "templates")))
     rows.append(series("no change", max(runs, 10), lambda i: None,
@@ -250,8 +276,16 @@ def _bench(work: Path, runs: int, scales: list[int]) -> int:
     rows.append(series("one paragraph changed (both editions)", runs, paragraph,
                        lambda: build(project, "-q")))
 
-    rows.append(series(f"cold, {lang} PDF only", runs, wipe,
-                       lambda: build(project, "-q", "--lang", lang, "--format", "pdf")))
+    def edition(name: str) -> Callable[[], Run]:
+        return lambda: build(project, "-q", "--lang", name, "--format", "pdf")
+
+    for other in langs:
+        rows.append(series(f"cold, {other} PDF only", runs, wipe, edition(other)))
+    # The same, laid out as one document: is part-by-part layout slower or faster cold?
+    rows.append(series(f"cold, {lang} PDF only, one-document layout", runs, wipe,
+                       lambda: measured(["env", "REPORTGEN_LAYOUT=whole", PY, "-m", "reportgen",
+                                         "build", "--project", str(project), "-q", "--lang",
+                                         lang, "--format", "pdf"])))
     build(project, "-q")
     rows.append(series(f"one paragraph changed, {lang} PDF only", runs,
                        lambda i: paragraph(i + 100),
@@ -260,9 +294,64 @@ def _bench(work: Path, runs: int, scales: list[int]) -> int:
                        lambda: build(project, "-q", "--format", "html")))
 
     build(project, "-q")
+    warm = {other: figures("warm", str(work / f"final.{other}.html"),
+                           str(project / "templates"), str(edits)) for other in langs}
+    profile = figures("profile", str(html), str(project / "templates"))
+    loading = figures("load", str(records))
     _print_table(rows, out, runs)
+    _print_warm(rows, warm, edits)
+    _print_profile(profile, largest)
+    print(f"\nloading: {loading['records']} generated records in {loading['cpu']:.1f} s CPU "
+          f"({loading['seconds']:.1f} s wall) = {loading['per_second']:,.0f} records/s")
     _print_scaling(work, scales)
     return 0
+
+
+def _reference(rows: list[tuple[str, list[Run]]]) -> tuple[float, float]:
+    """The reference document's median wall and CPU seconds."""
+    results = dict(rows)["reference document (WeasyPrint)"]
+    return (statistics.median(r.seconds for r in results),
+            statistics.median(r.cpu for r in results))
+
+
+def _print_warm(rows: list[tuple[str, list[Run]]], warm: dict[str, dict[str, Any]],
+                edits: int) -> None:
+    """One-paragraph edits to the written PDF in a warm process, against cold editions."""
+    table = dict(rows)
+    ref_wall, ref_cpu = _reference(rows)
+    print(f"\nwarm: {edits} one-paragraph edits per edition, each to the written PDF (layout, "
+          "preflight, write) in the process that wrote the edition before")
+    print(f"{'edition':10} {'cold PDF':>9} {'warm':>7} {'CPU':>6} {'x ref':>6} {'parts laid':>14} "
+          f"{'pages replayed':>15}  equal to one-document layout")
+    for lang, answer in warm.items():
+        cold = answer["cold"]
+        laid = ",".join(str(r["laid_out"]) for r in answer["warm"])
+        replayed = ",".join(str(r["replayed"]) for r in answer["warm"])
+        print(f"{lang:10} {cold['seconds']:8.2f}s {answer['median_seconds']:6.2f}s "
+              f"{answer['median_cpu']:5.1f}s {answer['median_seconds'] / ref_wall:6.2f} "
+              f"{laid + ' of ' + str(cold['parts']):>14} {replayed:>15}  "
+              f"{'yes (same bytes)' if answer['equal'] else 'NO'}")
+        edition = table.get(f"cold, {lang} PDF only")
+        if edition:
+            wall = statistics.median(r.seconds for r in edition)
+            cpu = statistics.median(r.cpu for r in edition)
+            print(f"target 13 warm PDF / cold {lang} edition  {answer['median_seconds'] / wall:5.2f}"
+                  f" wall, {answer['median_cpu'] / cpu:5.2f} CPU  (target <= 0.25; cold edition "
+                  f"{wall:.2f} s, {cpu:.1f} s CPU = {wall / ref_wall:.1f} x ref)")
+    print(f"reference document: {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU")
+
+
+def _print_profile(profile: dict[str, Any], name: str) -> None:
+    """Where a cold layout of the largest edition spends its time."""
+    print(f"\nprofile of a cold one-document layout of {name}: {profile['pages']} pages, "
+          f"{profile['pages_made']} laid out (pages made again when page references "
+          "changed)")
+    print("  stages (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in profile["steps"].items()))
+    print("  layout by kind, exclusive CPU s: " + ", ".join(
+        f"{k} {v:.2f}" for k, v in sorted(profile["kinds"].items(), key=lambda i: -i[1])))
+    print("  top elements (kind, element, exclusive CPU s, layouts):")
+    for kind, element, seconds, calls in profile["top"]:
+        print(f"    {kind:13} {element or '(all text)':34} {seconds:6.2f} {calls:6}")
 
 
 def _print_table(rows: list[tuple[str, list[Run]]], out: Path, runs: int) -> None:
@@ -273,11 +362,13 @@ def _print_table(rows: list[tuple[str, list[Run]]], out: Path, runs: int) -> Non
           f"{platform.python_version()}, {platform.system()} {platform.release()}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"runs per row: {runs} (no change: {max(runs, 10)}), each in a fresh process\n")
-    print(f"{'build':44} {'median':>7} {'min':>7}  {'CPU':>6}  {'peak RSS':>9}")
+    ref_wall, _ = _reference(rows)
+    print(f"{'build':44} {'median':>7} {'min':>7}  {'CPU':>6}  {'peak RSS':>9} {'x ref':>6}")
     for name, results in rows:
         peak = max(r.peak_mb for r in results)
         cpu = statistics.median(r.cpu for r in results)
-        print(f"{name:44} {stats(results)} s {cpu:6.1f} s {peak:6.0f} MB")
+        ratio = statistics.median(r.seconds for r in results) / ref_wall
+        print(f"{name:44} {stats(results)} s {cpu:6.1f} s {peak:6.0f} MB {ratio:6.2f}")
     cold = statistics.median(r.seconds for r in next(v for k, v in rows if k.startswith("cold (")))
     alone = statistics.median(r.seconds for r in next(v for k, v in rows
                                                       if k.startswith("WeasyPrint")))

@@ -33,6 +33,7 @@ class BuildResult:
     drawn: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # layout preflight: "file: page N: …"
 
 
 def build(config: Config, languages: list[str] | None = None,
@@ -118,6 +119,8 @@ def _result(work: Plan, project: Project | None, warnings: list[str],
         drawn=project.charts_drawn if project else 0,
         seconds=time.perf_counter() - started,
         warnings=(project.warnings if project else []) + warnings,
+        findings=[f"{o.name}: page {f.page}: {f.kind}: {f.text}" for o in work.outputs
+                  if o.pdf is not None for f in o.pdf.findings],
     )
 
 

@@ -122,6 +122,8 @@ def _build(config: Config, args: argparse.Namespace) -> int:
     result = build(config, args.lang, args.format, Progress(enabled=not args.quiet))
     for warning in result.warnings:
         _LOG.warning("WeasyPrint: %s", warning)
+    for finding in result.findings:
+        _LOG.warning("layout preflight: %s", finding)
     if not args.quiet:
         _say(_summary(result))
     return 0

@@ -1,4 +1,10 @@
-"""Lay out HTML with WeasyPrint and write the PDF, fetching nothing but our own files."""
+"""Lay out HTML with WeasyPrint and write the PDF, fetching nothing but our own files.
+
+Layout goes part by part (``layout.Layouter``: the PDF equals the one a single-document
+layout gives) and pages are written from their recorded operators when laid out before
+(``repaint.Painter``); a process that writes the same key again reuses both. The laid-out
+pages go through the layout preflight (``preflight.check``) before they are written.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,18 @@ import hashlib
 import io
 import logging
 import mimetypes
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["PdfJob", "PdfResult", "warm_up", "write_pdf"]
+from .preflight import Finding
+
+if TYPE_CHECKING:
+    from .layout import Layouter
+    from .repaint import Painter
+
+__all__ = ["PdfJob", "PdfResult", "session", "warm_up", "write_pdf"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -29,6 +42,8 @@ class PdfJob:
     attachments: tuple[tuple[str, bytes], ...] = ()
     created: str = ""
     metadata: tuple[tuple[str, str], ...] = ()  # extra document info entries (the manifest)
+    key: str = ""  # the layout kept in this process for the next job of the same key
+    parts: bool = True  # lay out part by part (False: as one document)
 
 
 @dataclass
@@ -39,6 +54,11 @@ class PdfResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # of the layout preflight
+    parts: int = 1  # parts the document was laid out in
+    laid_out: int = 1  # parts laid out now (the others were kept from the last layout)
+    replayed: int = 0  # pages written from their recorded operators
+    laid: tuple[int, ...] = ()  # which parts were laid out now (their index)
 
 
 _NOTDEF = ".notdef glyph rendered for Unicode string unsupported by fonts:"
@@ -72,6 +92,17 @@ class _Collector(logging.Handler):
                 "and memory_limit_mb)")
 
 
+def _preflight(document: Any, result: PdfResult) -> list[Finding]:
+    """The layout preflight's findings; its own failure is a warning, never a failed PDF."""
+    from .preflight import check
+
+    try:
+        return check(document)
+    except Exception as exc:  # pragma: no cover - a bug of ours must not cost the PDF
+        result.warnings.append(f"the layout preflight failed: {type(exc).__name__}: {exc}")
+        return []
+
+
 def _fetcher(base_dir: Path, result: PdfResult) -> Any:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -100,10 +131,21 @@ def _fetcher(base_dir: Path, result: PdfResult) -> Any:
     return _OwnFilesOnly()
 
 
+_SESSION: list[tuple[Layouter, Painter]] = []
+
+
+def session() -> tuple[Layouter, Painter]:
+    """This process's layouter and painter: what it laid out and painted before."""
+    if not _SESSION:
+        from .layout import Layouter
+        from .repaint import Painter
+
+        _SESSION.append((Layouter(), Painter()))
+    return _SESSION[0]
+
+
 def warm_up(check_subsetter: bool = True) -> None:
     """Import WeasyPrint and load the fonts, before any HTML is ready to lay out."""
-    import weasyprint
-
     from .fonts import harfbuzz_subset_available
 
     if check_subsetter and not harfbuzz_subset_available():
@@ -111,7 +153,7 @@ def warm_up(check_subsetter: bool = True) -> None:
                      "to fontTools and writing PDFs is about 10x slower; install "
                      "libharfbuzz-subset0 (run 'make build')")
     # Laying out a line of text loads fontconfig and Pango's font map once, here.
-    weasyprint.HTML(string="<p>Aa 中文</p>").render()
+    session()[0].warm_up("<p>Aa 中文</p>")
 
 
 def write_pdf(job: PdfJob) -> PdfResult:
@@ -125,10 +167,14 @@ def write_pdf(job: PdfJob) -> PdfResult:
     # Collected here and reported once by the build, not printed as they happen.
     propagate, logger.propagate = logger.propagate, False
     try:
-        fetcher = _fetcher(job.base_dir, result)
-        html = weasyprint.HTML(string=job.html, base_url=str(job.base_dir) + "/",
-                               url_fetcher=fetcher)
-        document = html.render(pdf_tags=True)
+        layouter, painter = session()
+        # REPORTGEN_LAYOUT=whole lays out as one document: to compare, or to rule parts out.
+        whole = os.environ.get("REPORTGEN_LAYOUT", "").strip().lower() == "whole"
+        rendering = layouter.render(job.html, job.base_dir, _fetcher(job.base_dir, result),
+                                    job.key, job.parts and not whole)
+        document = rendering.document
+        result.parts, result.laid_out = rendering.parts, rendering.laid_out
+        result.laid = tuple(rendering.laid)
         document.metadata.custom.update(job.metadata)
         # Dates come from the report date, never from the clock, so bytes are reproducible.
         document.metadata.created = document.metadata.created or job.created or None
@@ -155,7 +201,10 @@ def write_pdf(job: PdfJob) -> PdfResult:
         }
         if job.variant:
             options["pdf_variant"] = job.variant
-        document.write_pdf(job.target, **options)
+        result.findings = _preflight(document, result)
+        replayed = painter.replayed
+        painter.write_pdf(document, job.target, **options)
+        result.replayed = painter.replayed - replayed
     except weasyprint.urls.FatalURLFetchingError as exc:
         # Raised by our fetcher for stylesheets, images and attachments alike.
         result.errors.append(str(exc))

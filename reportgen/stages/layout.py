@@ -22,6 +22,8 @@ from .gather import Project
 from .plan import Plan
 
 if TYPE_CHECKING:
+    from ..pdf import PdfResult
+    from ..preflight import Finding
     from ..prefork import Prefork
 
 __all__ = ["finish", "presses", "start"]
@@ -76,22 +78,36 @@ def start(project: Project, output: Output, plan: Plan, process: Prefork) -> Non
     # comes back from the cache without a layout.
     output.cache_key = digest(plan.inputs.digest, output.name, output.html, record)
     store = _pdf_cache(plan)
-    pages, pdf = _unpack(store.get(output.cache_key) if store else None)
+    pages, findings, pdf = _unpack(store.get(output.cache_key) if store else None)
     if pdf:
         write_bytes(output.tmp, pdf, output.name)
-        output.pdf, output.from_cache = PdfResult(pages=pages), True
+        output.pdf, output.from_cache = PdfResult(pages=pages, findings=findings), True
         _LOG.debug("layout %s: %d pages, from the cache", output.name, pages)
         return
     process.submit(write_pdf, job)
 
 
-def _unpack(stored: bytes | None) -> tuple[int, bytes]:
+def _pack(pdf: PdfResult, data: bytes) -> bytes:
+    """A cache entry: the page count, the layout preflight's findings (JSON), the PDF."""
+    findings = json.dumps([[f.page, f.kind, f.text] for f in pdf.findings], ensure_ascii=False)
+    return b"%d\n" % pdf.pages + findings.encode() + b"\n" + data
+
+
+def _unpack(stored: bytes | None) -> tuple[int, list[Finding], bytes]:
     """Read a cached PDF entry; anything that does not look like a whole PDF is a miss."""
-    head, _, pdf = (stored or b"").partition(b"\n")
+    from ..preflight import Finding
+
+    head, _, rest = (stored or b"").partition(b"\n")
+    line, _, pdf = rest.partition(b"\n")
+    try:
+        findings = [Finding(int(page), str(kind), str(text))
+                    for page, kind, text in json.loads(line)]
+    except (ValueError, TypeError):
+        return 0, [], b""
     if not (head.isdigit() and len(head) < 7 and pdf.startswith(b"%PDF-")
             and b"%%EOF" in pdf[-1024:]):
-        return 0, b""
-    return int(head), pdf
+        return 0, [], b""
+    return int(head), findings, pdf
 
 
 def finish(plan: Plan, processes: dict[str, Prefork]) -> list[str]:
@@ -123,7 +139,7 @@ def finish(plan: Plan, processes: dict[str, Prefork]) -> list[str]:
                 data = output.tmp.read_bytes()
             except OSError:
                 continue
-            store.put(output.cache_key, b"%d\n" % pdf.pages + data)
+            store.put(output.cache_key, _pack(pdf, data))
             store.prune([output.cache_key])
     if problems:
         raise ReportError(problems)
