@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..editions import Output, edition_links, file_name
 from ..exhibits import DrawnChart
@@ -20,6 +20,9 @@ from ..fonts import Families, missing_glyphs
 from ..problems import Mark, Problem, ReportError
 from .gather import STRINGS_FILE, Project
 from .plan import Plan, display
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["charts", "check", "render", "render_order"]
 
@@ -46,17 +49,19 @@ def charts(project: Project, lang: str, plan: Plan) -> dict[str, DrawnChart]:
     return drawn
 
 
-def render(project: Project, output: Output, plan: Plan) -> None:
+def render(project: Project, output: Output, plan: Plan,
+           env: jinja2.Environment | None = None) -> None:
     """Render the output's HTML into ``output.rendered``; raise ReportError on a template error.
 
     A template that exhausts the build's memory bound (memory_limit_mb) is a template
-    error at its line, like any other.
+    error at its line, like any other. A long-lived process passes its own ``env`` (from
+    ``make_environment``), whose compiled templates it keeps between renders.
     """
     from ..render import Edition, make_environment, render_edition
 
     config = project.config
     drawn = charts(project, output.lang, plan)
-    env = make_environment(config.path("templates"), config.render_timeout)
+    env = env or make_environment(config.path("templates"), config.render_timeout)
     meta = {**plan.meta, "lang": output.lang, "author": config.author.get(output.lang, ""),
             "fonts": Families(config.fonts)}
     try:

@@ -1,0 +1,468 @@
+"""``reportgen serve``: a live preview that rebuilds on every edit.
+
+The server listens on loopback only and answers only requests addressed to it by that
+name (a page elsewhere cannot reach it through DNS rebinding). It serves each HTML edition
+with the preview's script (``preview.inject``), a view of each PDF, and a long-poll
+endpoint the pages wait on. The work happens in three places:
+
+- the main thread builds: it takes the changes the watcher saw (``watch.Changes``), brings
+  the warm session up to date (``session.Session``), renders the HTML editions and
+  publishes them, then renders each edition for print and queues its PDF;
+- a PDF thread hands the newest job of each edition to a warm PDF process
+  (``press.Press``), the edition being viewed first;
+- HTTP threads answer requests from what was last published (``Preview``).
+
+Every change of the files is a new *generation*. A build whose files changed while it ran
+is not shown: the next build starts at once, and the newer state wins. A PDF laid out
+for an older generation is shown as such. A failed build leaves the last good pages in
+place, and the problems appear over them, as the command line prints them.
+
+Files go to ``<out>/.preview/`` (written to a temporary file, then renamed), never to the
+output folder itself, which only ``reportgen build`` writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .output import clean_stale, discard, locked, new_temp, write_bytes
+from .problems import Mark, Problem, ReportError
+from .session import Session
+from .watch import Changes, Watcher, watched_paths
+
+if TYPE_CHECKING:
+    from .pdf import PdfJob, PdfResult
+
+__all__ = ["PREVIEW_FOLDER", "Preview", "Server", "serve"]
+
+_LOG = logging.getLogger(__name__)
+PREVIEW_FOLDER = ".preview"
+
+
+@dataclass
+class PdfState:
+    """One PDF of the preview: which generation it shows, and what is happening to it."""
+
+    generation: int | None = None  # of the build it was laid out from; None: none yet
+    pages: int = 0
+    stamp: int = 0  # changes whenever the file is replaced
+    busy: bool = False
+    queued: int | None = None  # generation of the job waiting or being laid out
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Preview:
+    """What the server shows, updated by the builders and read by HTTP threads."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.server = secrets.token_hex(8)  # tells a page that the server was restarted
+        self.version = 0  # any change of the state
+        self.page_version = 0  # a change of the pages themselves: pages reload
+        self.pages: dict[str, str] = {}  # HTML file name -> last good page
+        self.editions: dict[str, tuple[str, str]] = {}  # lang -> (HTML name, PDF name)
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.pdfs: dict[str, PdfState] = {}
+        self.building = False
+        self.built = -1  # generation of the pages shown
+        self.builds = 0  # builds finished and shown (good or not)
+        self.seconds = 0.0
+        self.viewed = ""  # the language of the page last asked for
+        self.folder: Path | None = None
+        self.closing = False
+
+    def _changed(self, pages: bool = False) -> None:
+        self.version += 1
+        if pages:
+            self.page_version += 1
+        self.cond.notify_all()
+
+    def set_building(self, building: bool) -> None:
+        with self.cond:
+            if self.building != building:
+                self.building = building
+                self._changed()
+
+    def publish(self, generation: int, pages: dict[str, str], editions: dict[str, tuple[str, str]],
+                seconds: float, warnings: list[str]) -> None:
+        """Show a good build."""
+        with self.cond:
+            changed = pages != self.pages or editions != self.editions
+            self.pages, self.editions = pages, editions
+            self.problems, self.warnings = [], warnings
+            self.built, self.seconds, self.building = generation, seconds, False
+            self.builds += 1
+            self.pdfs = {pdf: self.pdfs.get(pdf) or PdfState() for _, pdf in editions.values()}
+            self._changed(pages=changed)
+
+    def fail(self, problems: list[Problem], seconds: float) -> None:
+        """Show a failed build's problems over the last good pages."""
+        with self.cond:
+            self.problems = [str(p) for p in problems]
+            self.seconds, self.building = seconds, False
+            self.builds += 1
+            self._changed()
+
+    def pdf(self, name: str, update: Callable[[PdfState], None]) -> None:
+        """Change one PDF's state (a PDF no edition has any more is left alone)."""
+        with self.cond:
+            if name in self.pdfs:
+                update(self.pdfs[name])
+                self._changed()
+
+    def state(self, page: str = "", kind: str = "page") -> dict[str, Any]:
+        """The state as the pages' script reads it (call with ``cond`` held or not)."""
+        with self.cond:
+            lang = next((k for k, v in self.editions.items() if page in v), "")
+            html, pdf = self.editions.get(lang, ("", ""))
+            return {
+                "server": self.server, "version": self.version,
+                "page_version": self.page_version, "kind": kind, "page": html or page,
+                "pdf": pdf, "building": self.building, "built": self.built,
+                "builds": self.builds, "seconds": round(self.seconds, 3),
+                "problems": list(self.problems), "warnings": list(self.warnings),
+                "pages": {k: v[0] for k, v in self.editions.items()},
+                "pdfs": {name: {"generation": p.generation, "pages": p.pages, "stamp": p.stamp,
+                                "busy": p.busy, "current": p.generation == self.built,
+                                "problems": list(p.problems), "seconds": round(p.seconds, 3)}
+                         for name, p in self.pdfs.items()},
+            }
+
+    def wait(self, since: int, timeout: float) -> None:
+        """Wait until the state is no longer version ``since`` (or the server closes)."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.version != since or self.closing, timeout)
+
+    def close(self) -> None:
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+
+
+def write_file(folder: Path, name: str, data: bytes) -> None:
+    """Replace ``folder/name`` with ``data`` in one rename: never a half-written file."""
+    tmp = new_temp(folder / name)
+    try:
+        write_bytes(tmp, data, name)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        discard([tmp])
+        raise
+
+
+class PdfQueue:
+    """Lay out the newest job of each edition in a warm process, one at a time."""
+
+    def __init__(self, preview: Preview, say: Callable[[str], None], memory_mb: int) -> None:
+        self.preview = preview
+        self.say = say
+        self.memory_mb = memory_mb  # of the process started at once, to warm up
+        self._cond = threading.Condition()
+        self._jobs: dict[str, tuple[int, PdfJob, Path, float, int]] = {}
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="pdf", daemon=True)
+        self._thread.start()
+
+    def submit(self, name: str, generation: int, job: PdfJob, final: Path, timeout: float,
+               memory_mb: int) -> None:
+        """Queue ``job`` (it writes ``job.target``, which then becomes ``final``)."""
+        with self._cond:
+            old = self._jobs.pop(name, None)
+            if old is not None:
+                discard([old[1].target])
+            self._jobs[name] = (generation, job, final, timeout, memory_mb)
+            self._cond.notify_all()
+        self.preview.pdf(name, lambda p: setattr(p, "queued", generation))
+
+    def _next(self) -> tuple[str, tuple[int, PdfJob, Path, float, int]] | None:
+        with self._cond:
+            self._cond.wait_for(lambda: bool(self._jobs) or self._closing)
+            if self._closing:
+                return None
+            viewed = self.preview.editions.get(self.preview.viewed, ("", ""))[1]
+            name = viewed if viewed in self._jobs else next(iter(self._jobs))
+            return name, self._jobs.pop(name)
+
+    def _run(self) -> None:
+        from .press import Press
+        from .worker import JobFailed
+
+        # Started at once: WeasyPrint's import overlaps the first HTML build.
+        press = Press(self.memory_mb)
+        try:
+            press.start()
+            while (task := self._next()) is not None:
+                name, (generation, job, final, timeout, memory_mb) = task
+                if press.memory_mb != memory_mb:
+                    press.close()
+                    press = Press(memory_mb)
+                self.preview.pdf(name, lambda p: setattr(p, "busy", True))
+                started = time.perf_counter()
+                try:
+                    result = press.run(_write_pdf, job, timeout, name)
+                except JobFailed as exc:
+                    discard([job.target])
+                    self._failed(name, generation, [str(exc).partition(": ")[2]])
+                    continue
+                self._done(name, generation, job, final, result, time.perf_counter() - started)
+        finally:
+            press.close()
+
+    def _done(self, name: str, generation: int, job: PdfJob, final: Path, result: PdfResult,
+              seconds: float) -> None:
+        if result.errors:
+            discard([job.target])
+            self._failed(name, generation, result.errors)
+            return
+        try:
+            os.replace(job.target, final)
+        except OSError as exc:
+            discard([job.target])
+            self._failed(name, generation, [f"cannot write the preview: {exc.strerror or exc}"])
+            return
+
+        def update(p: PdfState) -> None:
+            p.generation, p.pages, p.busy, p.problems = generation, result.pages, False, []
+            p.stamp, p.seconds = p.stamp + 1, seconds
+        self.preview.pdf(name, update)
+        self.say(f"laid out {name}: {result.pages} pages in {seconds:.1f} s")
+
+    def _failed(self, name: str, generation: int, errors: list[str]) -> None:
+        problems = [str(Problem(Mark(name), e)) for e in errors]
+
+        def update(p: PdfState) -> None:
+            p.busy, p.problems = False, problems
+        self.preview.pdf(name, update)
+        self.say(_problem_lines(problems, f"{name} was not laid out"))
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            for _, job, _, _, _ in self._jobs.values():
+                discard([job.target])
+            self._jobs.clear()
+            self._cond.notify_all()
+        self._thread.join(timeout=5)
+
+
+def _write_pdf(job: PdfJob) -> PdfResult:
+    from .pdf import write_pdf
+
+    return write_pdf(job)
+
+
+def _problem_lines(problems: list[str], outcome: str) -> str:
+    count = len(problems)
+    return "\n".join([f"error: {count} problem{'s' if count != 1 else ''} found; {outcome}",
+                      *(f"  {p}" for p in problems)])
+
+
+class Builder:
+    """Rebuild on change, in the calling (main) thread; publish only the newest state."""
+
+    def __init__(self, session: Session, preview: Preview, changes: Changes, pdfs: PdfQueue,
+                 say: Callable[[str], None]) -> None:
+        self.session, self.preview, self.changes, self.pdfs = session, preview, changes, pdfs
+        self.say = say
+        self.on_rendered: Callable[[int], None] | None = None  # called before publishing
+
+    def step(self, timeout: float) -> bool:
+        """Build once if files changed within ``timeout`` seconds; return whether it did."""
+        batch = self.changes.take(timeout)
+        if batch is None:
+            return False
+        generation, paths = batch
+        self.session.note(paths)
+        self.preview.set_building(True)
+        started = time.perf_counter()
+        pages: dict[str, str] = {}
+        problems: list[Problem] = []
+        try:
+            pages = self.session.html()
+        except ReportError as exc:
+            problems = exc.problems
+        except (Exception, MemoryError) as exc:  # a bug of ours must not stop the server
+            _LOG.debug("internal error", exc_info=True)
+            problems = [Problem(Mark("reportgen"), f"internal error: {type(exc).__name__}: "
+                                f"{exc} (run with -v for the traceback)")]
+        seconds = time.perf_counter() - started
+        if self.on_rendered is not None:
+            self.on_rendered(generation)
+        if self.changes.newer(generation):
+            return True  # the files changed meanwhile: build again before showing anything
+        if problems:
+            self.preview.fail(problems, seconds)
+            self.say(_problem_lines([str(p) for p in problems],
+                                    "the preview keeps the last good build"))
+            return True
+        self._publish(generation, pages, seconds)
+        self._queue_pdfs(generation)
+        return True
+
+    def _publish(self, generation: int, pages: dict[str, str], seconds: float) -> None:
+        session = self.session
+        assert session.config is not None
+        folder = session.config.path("out") / PREVIEW_FOLDER
+        htmls, pdfs = session.names("html"), session.names("pdf")
+        warnings = list(session.project.warnings) if session.project else []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, page in pages.items():
+                write_file(folder, name, page.encode("utf-8"))
+        except (OSError, ReportError) as exc:
+            warnings.append(f"{folder}: the preview is not saved there: "
+                            f"{getattr(exc, 'strerror', None) or exc}")
+        self.preview.folder = folder
+        self.preview.publish(generation, pages, {lang: (htmls[lang], pdfs[lang])
+                                                 for lang in htmls}, seconds, warnings)
+        self.say(f"rebuilt {' '.join(pages)} in {seconds:.2f} s")
+
+    def _queue_pdfs(self, generation: int) -> None:
+        session, preview = self.session, self.preview
+        config = session.config
+        folder = preview.folder
+        if config is None or folder is None:
+            return
+        names = session.names("pdf")
+        langs = sorted(names, key=lambda lang: lang != preview.viewed)
+        for lang in langs:
+            if self.changes.newer(generation):
+                return  # a newer build will queue its own
+            name = names[lang]
+            try:
+                target = new_temp(folder / name)
+            except ReportError as exc:
+                self.pdfs._failed(name, generation, [p.message for p in exc.problems])
+                continue
+            try:
+                job = session.pdf_job(lang, target)
+            except ReportError as exc:
+                discard([target])
+                self._pdf_problems(name, [str(p) for p in exc.problems])
+                continue
+            except (Exception, MemoryError) as exc:
+                discard([target])
+                self._pdf_problems(name, [f"reportgen: internal error: {type(exc).__name__}: "
+                                          f"{exc}"])
+                continue
+            self.pdfs.submit(name, generation, job, folder / name, config.render_timeout,
+                             config.memory_limit_mb)
+
+    def _pdf_problems(self, name: str, problems: list[str]) -> None:
+        self.preview.pdf(name, lambda p: setattr(p, "problems", problems))
+        self.say(_problem_lines(problems, f"{name} was not laid out"))
+
+
+class Server:
+    """The preview server: HTTP threads, watcher, PDF thread and the builder."""
+
+    def __init__(self, config: Config, load: Callable[[], Config], port: int = 0,
+                 say: Callable[[str], None] | None = None) -> None:
+        from .httpd import make_server
+
+        self._lock = threading.Lock()
+        self.say = say or _printer()
+        self.session = Session(load)
+        self.preview = Preview()
+        self.changes = Changes()
+        self.folder = config.path("out") / PREVIEW_FOLDER
+        self._claim = self._claim_folder(config)
+        self.httpd: ThreadingHTTPServer = make_server(self.preview, port)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.watcher = Watcher(self.changes, *watched_paths(config))
+        self.pdfs = PdfQueue(self.preview, self.say, config.memory_limit_mb)
+        self.builder = Builder(self.session, self.preview, self.changes, self.pdfs, self.say)
+        self._http = threading.Thread(target=self.httpd.serve_forever, kwargs={
+            "poll_interval": 0.2}, name="http", daemon=True)
+        self._http.start()
+        self.changes.add([])  # the first build
+
+    def _claim_folder(self, config: Config) -> contextlib.ExitStack:
+        """Hold the preview folder's lock: one server per folder; clear what a killed one left."""
+        stack = contextlib.ExitStack()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReportError(Problem(Mark(str(self.folder)), "cannot create the preview "
+                                      f"folder: {exc.strerror or exc}", "choose another "
+                                      "output folder with --out")) from None
+        stack.enter_context(locked(self.folder, str(self.folder)))
+        clean_stale(self.folder)
+        return stack
+
+    def run(self, until: Callable[[], bool] | None = None) -> None:
+        """Build on every change until ``until()`` is true or Ctrl-C."""
+        while until is None or not until():
+            self.builder.step(timeout=0.25)
+            self._rewatch()
+
+    def _rewatch(self) -> None:
+        config = self.session.config
+        if config is None:
+            return
+        paths = watched_paths(config)
+        if self.watcher.restart.is_set() or (self.watcher.folders, self.watcher.files) != paths:
+            self.watcher.close()
+            self.watcher = Watcher(self.changes, *paths)
+
+    def close(self) -> None:
+        """Stop everything: HTTP, watching, the PDF process; leave no temporary file."""
+        self.preview.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.watcher.close()
+        self.pdfs.close()
+        folder = self.preview.folder or self.folder
+        clean_stale(folder)
+        self._claim.close()
+
+
+def _printer() -> Callable[[str], None]:
+    lock = threading.Lock()
+
+    def say(text: str) -> None:
+        with lock, contextlib.suppress(OSError, ValueError):
+            print(text, flush=True)
+    return say
+
+
+def serve(config: Config, load: Callable[[], Config], port: int = 0,
+          quiet: bool = False) -> int:
+    """Run ``reportgen serve`` until Ctrl-C; return the exit code."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    say = _printer()
+    server = Server(config, load, port, (lambda text: None) if quiet else say)
+    say(f"serving the preview at {server.url} (Ctrl-C stops)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            server.close()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            signal.signal(signal.SIGTERM, previous)
+    say("stopped the preview server")
+    return 0
+
