@@ -86,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
             if first:
                 self._send(302, b"", "text/plain", body, [("Location", "/" + quote(first))])
             else:
-                self._page(body, "index.html", "page")
+                self._page(body, "index.html", "index")
         elif path in ("/_reportgen/state", "/_reportgen/wait"):
             self._state(body, path.endswith("wait"), query)
         elif path.startswith(_PDF_VIEW) and path[len(_PDF_VIEW):] in state["pdfs"]:
@@ -95,6 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(body, path[1:], "page")
         elif path[1:] in state["pdfs"]:
             self._file(body, path[1:])
+        elif path.endswith(".html") and "/" not in path[1:] and pages:  # e.g. renamed
+            self._send(302, b"", "text/plain", body, [("Location", "/")])
         else:
             self._send(404, b"not part of this preview\n", "text/plain; charset=utf-8", body)
 

@@ -176,7 +176,8 @@ const sleep = ms => new Promise(done => setTimeout(done, ms));
       continue;
     }
     if (failures > 2 || s.server !== boot.server ||
-        (boot.kind === "page" && s.page_version !== boot.page_version)) {
+        (boot.kind === "page" && (s.page_versions[boot.page] || 0) !== boot.page_version) ||
+        (boot.kind === "index" && Object.keys(s.page_versions).length)) {
       location.reload();
       return;
     }

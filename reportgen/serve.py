@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .output import clean_stale, discard, locked, new_temp, write_bytes
 from .problems import Mark, Problem, ReportError
-from .session import Session
-from .watch import Changes, Watcher, watched_paths
+from .session import Session, unique
+from .watch import Changes, Stop, Watcher, stop_signals, watched_paths
 
 if TYPE_CHECKING:
     from .pdf import PdfJob, PdfResult
@@ -70,8 +70,8 @@ class Preview:
         self.cond = threading.Condition()
         self.server = secrets.token_hex(8)  # tells a page that the server was restarted
         self.version = 0  # any change of the state
-        self.page_version = 0  # a change of the pages themselves: pages reload
         self.pages: dict[str, str] = {}  # HTML file name -> last good page
+        self.page_versions: dict[str, int] = {}  # a page reloads when its version changes
         self.editions: dict[str, tuple[str, str]] = {}  # lang -> (HTML name, PDF name)
         self.problems: list[str] = []
         self.warnings: list[str] = []
@@ -84,10 +84,8 @@ class Preview:
         self.folder: Path | None = None
         self.closing = False
 
-    def _changed(self, pages: bool = False) -> None:
+    def _changed(self) -> None:
         self.version += 1
-        if pages:
-            self.page_version += 1
         self.cond.notify_all()
 
     def set_building(self, building: bool) -> None:
@@ -96,17 +94,32 @@ class Preview:
                 self.building = building
                 self._changed()
 
-    def publish(self, generation: int, pages: dict[str, str], editions: dict[str, tuple[str, str]],
-                seconds: float, warnings: list[str]) -> None:
-        """Show a good build."""
+    def set_editions(self, editions: dict[str, tuple[str, str]]) -> None:
+        """Name the editions (lang -> HTML and PDF file names); forget pages of others."""
         with self.cond:
-            changed = pages != self.pages or editions != self.editions
-            self.pages, self.editions = pages, editions
+            if editions == self.editions:
+                return
+            names = {html for html, _ in editions.values()}
+            self.editions = editions
+            self.pages = {k: v for k, v in self.pages.items() if k in names}
+            self.pdfs = {pdf: self.pdfs.get(pdf) or PdfState() for _, pdf in editions.values()}
+            self._changed()
+
+    def show(self, name: str, page: str) -> None:
+        """Show a page of the build under way (no problem was found before it)."""
+        with self.cond:
+            if self.pages.get(name) != page:
+                self.pages[name] = page
+                self.page_versions[name] = self.page_versions.get(name, 0) + 1
+                self._changed()
+
+    def finish(self, generation: int, seconds: float, warnings: list[str]) -> None:
+        """The build of ``generation`` is good: every page is shown, no problem is left."""
+        with self.cond:
             self.problems, self.warnings = [], warnings
             self.built, self.seconds, self.building = generation, seconds, False
             self.builds += 1
-            self.pdfs = {pdf: self.pdfs.get(pdf) or PdfState() for _, pdf in editions.values()}
-            self._changed(pages=changed)
+            self._changed()
 
     def fail(self, problems: list[Problem], seconds: float) -> None:
         """Show a failed build's problems over the last good pages."""
@@ -130,7 +143,8 @@ class Preview:
             html, pdf = self.editions.get(lang, ("", ""))
             return {
                 "server": self.server, "version": self.version,
-                "page_version": self.page_version, "kind": kind, "page": html or page,
+                "page_version": self.page_versions.get(html or page, 0),
+                "page_versions": dict(self.page_versions), "kind": kind, "page": html or page,
                 "pdf": pdf, "building": self.building, "built": self.built,
                 "builds": self.builds, "seconds": round(self.seconds, 3),
                 "problems": list(self.problems), "warnings": list(self.warnings),
@@ -280,7 +294,11 @@ class Builder:
         self.on_rendered: Callable[[int], None] | None = None  # called before publishing
 
     def step(self, timeout: float) -> bool:
-        """Build once if files changed within ``timeout`` seconds; return whether it did."""
+        """Build once if files changed within ``timeout`` seconds; return whether it did.
+
+        The edition being viewed renders first and is shown at once; the others follow.
+        Nothing of a build is shown once the files changed again while it ran.
+        """
         batch = self.changes.take(timeout)
         if batch is None:
             return False
@@ -288,47 +306,60 @@ class Builder:
         self.session.note(paths)
         self.preview.set_building(True)
         started = time.perf_counter()
-        pages: dict[str, str] = {}
         problems: list[Problem] = []
+        shown: list[str] = []
         try:
-            pages = self.session.html()
+            self.session.refresh()
+            htmls, pdfs = self.session.names("html"), self.session.names("pdf")
+            self.preview.set_editions({lang: (htmls[lang], pdfs[lang]) for lang in htmls})
+            for lang in sorted(htmls, key=lambda lang: lang != self.preview.viewed):
+                try:
+                    page = self.session.page(lang)
+                except ReportError as exc:
+                    problems += exc.problems
+                    continue
+                finally:
+                    if self.on_rendered is not None:
+                        self.on_rendered(generation)
+                if self.changes.newer(generation):
+                    return True  # files changed meanwhile: build again before showing
+                if not problems:
+                    self._show(htmls[lang], page)
+                    shown.append(f"{htmls[lang]} ({time.perf_counter() - started:.2f} s)")
         except ReportError as exc:
-            problems = exc.problems
+            problems += exc.problems
         except (Exception, MemoryError) as exc:  # a bug of ours must not stop the server
             _LOG.debug("internal error", exc_info=True)
-            problems = [Problem(Mark("reportgen"), f"internal error: {type(exc).__name__}: "
-                                f"{exc} (run with -v for the traceback)")]
+            problems.append(Problem(Mark("reportgen"), f"internal error: {type(exc).__name__}: "
+                                    f"{exc} (run with -v for the traceback)"))
         seconds = time.perf_counter() - started
-        if self.on_rendered is not None:
-            self.on_rendered(generation)
         if self.changes.newer(generation):
-            return True  # the files changed meanwhile: build again before showing anything
+            return True
         if problems:
+            problems = unique(problems)
             self.preview.fail(problems, seconds)
             self.say(_problem_lines([str(p) for p in problems],
                                     "the preview keeps the last good build"))
             return True
-        self._publish(generation, pages, seconds)
+        project = self.session.project
+        self.preview.finish(generation, seconds, list(project.warnings) if project else [])
+        self.say("rebuilt " + " ".join(shown))
         self._queue_pdfs(generation)
         return True
 
-    def _publish(self, generation: int, pages: dict[str, str], seconds: float) -> None:
-        session = self.session
-        assert session.config is not None
-        folder = session.config.path("out") / PREVIEW_FOLDER
-        htmls, pdfs = session.names("html"), session.names("pdf")
-        warnings = list(session.project.warnings) if session.project else []
+    def _show(self, name: str, page: str) -> None:
+        """Show a page, and keep a copy in the preview folder."""
+        config = self.session.config
+        assert config is not None
+        folder = config.path("out") / PREVIEW_FOLDER
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for name, page in pages.items():
-                write_file(folder, name, page.encode("utf-8"))
+            write_file(folder, name, page.encode("utf-8"))
         except (OSError, ReportError) as exc:
-            warnings.append(f"{folder}: the preview is not saved there: "
-                            f"{getattr(exc, 'strerror', None) or exc}")
+            _LOG.warning("%s: the preview is not saved there: %s", folder,
+                         getattr(exc, "strerror", None) or exc)
         self.preview.folder = folder
-        self.preview.publish(generation, pages, {lang: (htmls[lang], pdfs[lang])
-                                                 for lang in htmls}, seconds, warnings)
-        self.say(f"rebuilt {' '.join(pages)} in {seconds:.2f} s")
+        self.preview.show(name, page)
 
     def _queue_pdfs(self, generation: int) -> None:
         session, preview = self.session, self.preview
@@ -442,27 +473,21 @@ def _printer() -> Callable[[str], None]:
 
 def serve(config: Config, load: Callable[[], Config], port: int = 0,
           quiet: bool = False) -> int:
-    """Run ``reportgen serve`` until Ctrl-C; return the exit code."""
-    import signal
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
+    """Run ``reportgen serve`` until Ctrl-C (or SIGTERM); return the exit code."""
     say = _printer()
-    server = Server(config, load, port, (lambda text: None) if quiet else say)
-    say(f"serving the preview at {server.url} (Ctrl-C stops)")
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    with stop_signals() as stopping:
         try:
-            server.close()
+            server = Server(config, load, port, (lambda text: None) if quiet else say)
+        except Stop:  # still starting: its threads and process end with this one
+            say("stopped the preview server")
+            return 0
+        try:
+            say(f"serving the preview at {server.url} (Ctrl-C stops)")
+            server.run()
+        except Stop:
+            pass
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            signal.signal(signal.SIGTERM, previous)
+            stopping.ignore()  # a second Ctrl-C must not cut the clean-up short
+            server.close()
     say("stopped the preview server")
     return 0
-

@@ -55,6 +55,7 @@ class Session:
         self.env: jinja2.Environment | None = None
         self._stale = {"config"}  # parts to redo: "config", "gather", "date"
         self._templates: set[Path] = set()  # template files changed since their compile
+        self._covered: set[str] = set()  # characters the fonts are known to have
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
 
     # --- what changed ---
@@ -79,50 +80,53 @@ class Session:
 
     # --- renders ---
 
-    def html(self) -> dict[str, str]:
-        """Render every HTML edition: file name -> HTML; raise ReportError on problems."""
-        from .stages import render
+    def refresh(self) -> None:
+        """Bring the configuration, the gathered data and the templates up to date."""
         from .worker import bounded_memory
 
-        started = time.perf_counter()
         self.timings = {}
         self._reconfigure()
         assert self.config is not None
         with bounded_memory(self.config.memory_limit_mb):
             self._refresh()
-            plan, project = self._ready()
-            pages: dict[str, str] = {}
-            problems: list[Problem] = []
-            for output in self.outputs("html"):
-                step = time.perf_counter()
-                render.render(project, output, plan, self.env)
-                problems += render.check(project, output, plan)
-                pages[output.name] = output.html
-                self.timings[f"render {output.name}"] = time.perf_counter() - step
+
+    def page(self, lang: str, fmt: str = "html") -> str:
+        """Render and check one edition (call ``refresh`` first); raise ReportError."""
+        from .stages import render
+        from .worker import bounded_memory
+
+        plan, project = self._ready()
+        output = next(o for o in self.outputs(fmt) if o.lang == lang)
+        step = time.perf_counter()
+        with bounded_memory(project.config.memory_limit_mb):
+            render.render(project, output, plan, self.env)
+            problems = render.check(project, output, plan, self._covered)
+        self.timings[f"render {output.name}"] = time.perf_counter() - step
         if problems:
             raise ReportError(unique(problems))
+        return output.html
+
+    def html(self) -> dict[str, str]:
+        """Refresh, then render every HTML edition: file name -> HTML; raise ReportError."""
+        started = time.perf_counter()
+        self.refresh()
+        names = self.names("html")
+        pages = {names[lang]: self.page(lang) for lang in names}
         self.timings["html"] = time.perf_counter() - started
         return pages
 
     def pdf_job(self, lang: str, target: Path) -> PdfJob:
         """Render ``lang``'s edition for print; return the job that writes it to ``target``."""
         from .pdf import PdfJob
-        from .stages import render
-        from .worker import bounded_memory
 
+        html = self.page(lang, "pdf")
         plan, project = self._ready()
         config = project.config
-        output = next(o for o in self.outputs("pdf") if o.lang == lang)
-        with bounded_memory(config.memory_limit_mb):
-            render.render(project, output, plan, self.env)
-            problems = render.check(project, output, plan)
-        if problems:
-            raise ReportError(unique(problems))
         attachments = tuple((p.name, p.read_bytes()) for p in project.dataset.files)
         fields: dict[str, Any] = {}
         if "key" in PdfJob.__dataclass_fields__:  # a PDF process that keeps its layout
-            fields["key"] = output.name
-        return PdfJob(output.html, config.path("templates"), target, config.basename,
+            fields["key"] = file_name(config, lang, "pdf")
+        return PdfJob(html, config.path("templates"), target, config.basename,
                       config.page_limit, config.pdf_variant, attachments,
                       plan.meta["created"], **fields)
 
@@ -158,6 +162,7 @@ class Session:
             self.config, self.plan, self.project = config, work, None
             self.env = make_environment(config.path("templates"), config.render_timeout)
             self._templates.clear()
+            self._covered = set()  # the fonts may have changed
             self._stale = {"gather"}
             self.timings["config"] = time.perf_counter() - step
 

@@ -13,15 +13,19 @@ rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .config import CONFIG_FILE, Config
 
-__all__ = ["QUIET_SECONDS", "Changes", "Watcher", "build_watch", "print_error", "watched_paths"]
+__all__ = ["QUIET_SECONDS", "Changes", "Stop", "Watcher", "build_watch", "print_error",
+           "stop_signals", "watched_paths"]
 
 _LOG = logging.getLogger(__name__)
 QUIET_SECONDS = 0.08  # how long the files must be still before a rebuild starts
@@ -66,6 +70,44 @@ class Changes:
                 self._cond.wait(left)
             paths, self._paths, self._pending = self._paths, set(), False
             return self.generation, paths
+
+
+class Stop(BaseException):
+    """Ctrl-C or SIGTERM asked a long-running command to stop.
+
+    Not KeyboardInterrupt: CPython remembers a KeyboardInterrupt raised inside code run by
+    exec() (dataclasses and namedtuple make their methods so, e.g. on a first import) as
+    unhandled, and then ends the process by SIGINT, even after the command handled it.
+    """
+
+
+class _Stopping:
+    """Signal handling of a long-running command: see ``stop_signals``."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def handle(self, signum: int, frame: Any) -> None:
+        if not self.asked:
+            self.asked = True
+            raise Stop
+
+    def ignore(self) -> None:
+        """From now on, Ctrl-C and SIGTERM are noted and ignored (the command is stopping)."""
+        self.asked = True
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[_Stopping]:
+    """Raise ``Stop`` in the main thread on the first Ctrl-C or SIGTERM inside the block."""
+    stopping = _Stopping()
+    previous = {sig: signal.signal(sig, stopping.handle) for sig in (signal.SIGINT,
+                                                                     signal.SIGTERM)}
+    try:
+        yield stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def watched_paths(config: Config) -> tuple[list[Path], list[Path]]:
@@ -147,6 +189,18 @@ def build_watch(fallback: Config, load: Callable[[], Config],
     changes = Changes()
     watcher: Watcher | None = None
     changes.add([])
+    with stop_signals() as stopping:
+        try:
+            _watch_loop(fallback, load, build_once, report, changes, watcher)
+        except Stop:
+            stopping.ignore()
+    print("stopped watching; the output folder holds the last complete build", flush=True)
+    return 0
+
+
+def _watch_loop(fallback: Config, load: Callable[[], Config],
+                build_once: Callable[[Config], object], report: Callable[[BaseException], None],
+                changes: Changes, watcher: Watcher | None) -> None:
     try:
         while True:
             if changes.take(timeout=0.5) is None:
@@ -168,9 +222,6 @@ def build_watch(fallback: Config, load: Callable[[], Config],
                 except Exception as exc:  # one failed build never stops the watch
                     report(exc)
             print("watching for changes (Ctrl-C stops)", flush=True)
-    except KeyboardInterrupt:
-        print("stopped watching; the output folder holds the last complete build", flush=True)
-        return 0
     finally:
         if watcher is not None:
             watcher.close()

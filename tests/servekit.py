@@ -47,6 +47,12 @@ class Client:
         path = "/_reportgen/state" if since is None else f"/_reportgen/wait?since={since}"
         return json.loads(self.text(path))  # type: ignore[no-any-return]
 
+    def state_of(self, page: str) -> State:
+        """The preview state a page carries for its script."""
+        found = re.search(r'id="reportgen-preview-state">(.*?)</script>', self.text(page), re.S)
+        assert found, f"{page} carries no preview state"
+        return json.loads(found.group(1))  # type: ignore[no-any-return]
+
     def wait_for(self, test: Callable[[State], bool], timeout: float = 120,
                  what: str = "") -> State:
         """Wait (with the long poll) until the state passes ``test``; fail after ``timeout``."""

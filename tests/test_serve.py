@@ -125,10 +125,13 @@ def test_an_edit_reloads_the_page_and_the_pdf(served: Served) -> None:
     before = client.state()
     edit(data, TITLE_EN, "en: City parks and gardens}")
     # The long poll answers with a new page version: the page's script reloads.
-    after = client.wait_for(lambda s: s["page_version"] != before["page_version"],
-                            what="a reload")
-    assert after["problems"] == [] and after["built"] > before["built"]
+    after = client.wait_for(lambda s: s["page_versions"]["parks.en.html"]
+                            != before["page_versions"]["parks.en.html"], what="a reload")
+    assert after["page_versions"]["parks.en.html"] == \
+        client.state_of("/parks.en.html")["page_version"]
     assert "City parks and gardens" in client.text("/parks.en.html")
+    after = client.wait_for(lambda s: s["built"] > before["built"], what="the whole build")
+    assert after["problems"] == []
     settled = client.settled()
     assert settled["pdfs"]["parks.en.pdf"]["generation"] == settled["built"]
     text = pdftotext(served.project / "out" / PREVIEW_FOLDER / "parks.en.pdf")
@@ -297,7 +300,7 @@ def test_ctrl_c_stops_everything_and_leaves_no_file_or_process(mini: Path) -> No
     assert processes, "the warm PDF process is not running"
     code = server.stop()
     err = "".join(server.err)
-    assert code == 0, err
+    assert code == 0, (err, "".join(server.out))
     assert "Traceback" not in err and "Error" not in err, err
     assert "stopped the preview server" in "".join(server.out)
     time.sleep(0.2)

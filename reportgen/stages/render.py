@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,21 +79,39 @@ def render(project: Project, output: Output, plan: Plan,
                len(output.rendered.html), len(output.rendered.exhibits), output.rendered.notes)
 
 
-def check(project: Project, output: Output, plan: Plan) -> list[Problem]:
-    """Return what is wrong with a rendered output: missing glyphs, fetches on load."""
+def check(project: Project, output: Output, plan: Plan,
+          covered: set[str] | None = None) -> list[Problem]:
+    """Return what is wrong with a rendered output: missing glyphs, fetches on load.
+
+    A long-lived process passes ``covered``, the characters the fonts are known to have
+    (or that draw nothing): when every character of the page is among them, the glyph
+    check has nothing to find; characters checked here are added to it.
+    """
     from ..htmltext import remote_references, visible_text
 
-    texts = {output.name: visible_text(output.html)}
-    texts.update({f"chart {cid} ({output.lang})": "".join(c.strings)
-                  for cid, c in project.charts.get(output.lang, {}).items()})
-    missing = missing_glyphs(texts, plan.fonts, plan.cache)
-    problems = [_glyph_problem(project, char, places, plan) for char, places in
-                sorted(missing.items())]
+    charts = {f"chart {cid} ({output.lang})": "".join(c.strings)
+              for cid, c in project.charts.get(output.lang, {}).items()}
+    problems = []
+    if covered is None or not _known(output.html, charts.values(), covered, plan):
+        texts = {output.name: visible_text(output.html), **charts}
+        missing = missing_glyphs(texts, plan.fonts, plan.cache)
+        problems = [_glyph_problem(project, char, places, plan) for char, places in
+                    sorted(missing.items())]
     if output.fmt == "html":
         problems += [Problem(Mark(output.name), f"the page would fetch {ref} when opened",
                              "HTML editions are self-contained: inline the asset or use a "
                              "data: URI") for ref in remote_references(output.html)]
     return problems
+
+
+def _known(page: str, charts: Iterable[str], covered: set[str], plan: Plan) -> bool:
+    """Whether every character of the page (markup included) is known to have a glyph."""
+    import html
+
+    new = set(html.unescape(page)).union(*charts) - covered
+    missing = missing_glyphs({"": "".join(sorted(new))}, plan.fonts, plan.cache) if new else {}
+    covered.update(new - set(missing))
+    return not missing
 
 
 def render_order(project: Project, plan: Plan) -> list[Output]:
