@@ -292,6 +292,7 @@ class Builder:
         self.session, self.preview, self.changes, self.pdfs = session, preview, changes, pdfs
         self.say = say
         self.on_rendered: Callable[[int], None] | None = None  # called before publishing
+        self._unshown = False  # a build was left for a newer one, which has not shown yet
 
     def step(self, timeout: float) -> bool:
         """Build once if files changed within ``timeout`` seconds; return whether it did.
@@ -303,7 +304,11 @@ class Builder:
         if batch is None:
             return False
         generation, paths = batch
-        self.session.note(paths)
+        # Saved without a change, and the last build was shown: nothing to do.
+        if not self.session.note(paths) and not self._unshown:
+            _LOG.debug("saved without a change: %s", ", ".join(sorted(map(str, paths))))
+            return True
+        self._unshown = True  # until this build's outcome is shown
         self.preview.set_building(True)
         started = time.perf_counter()
         problems: list[Problem] = []
@@ -335,6 +340,7 @@ class Builder:
         seconds = time.perf_counter() - started
         if self.changes.newer(generation):
             return True
+        self._unshown = False
         if problems:
             problems = unique(problems)
             self.preview.fail(problems, seconds)

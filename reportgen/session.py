@@ -13,6 +13,7 @@ later call succeeds.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -56,19 +57,28 @@ class Session:
         self._stale = {"config"}  # parts to redo: "config", "gather", "date"
         self._templates: set[Path] = set()  # template files changed since their compile
         self._covered: set[str] = set()  # characters the fonts are known to have
+        self._digests: dict[Path, bytes | None] = {}  # file -> digest of its bytes when seen
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
 
     # --- what changed ---
 
-    def note(self, paths: Iterable[Path]) -> None:
-        """Mark the warm state that changed files make stale."""
+    def note(self, paths: Iterable[Path]) -> bool:
+        """Mark the warm state that changed files make stale; return whether any did.
+
+        A file saved with the bytes it had when it was last read (or noted) changes
+        nothing: an editor's save without an edit costs no rebuild.
+        """
         config = self.config
         if config is None:
             self._stale.add("config")
-            return
+            return True
         folders, files = watched_paths(config)
         data, seeds, templates = folders
+        changed = False
         for path in (p.absolute() for p in paths):
+            if self._same(path):
+                continue
+            changed = True
             if path in files or path in folders:
                 self._stale.add("config")  # the configuration, or a whole folder replaced
             elif path.is_relative_to(data):
@@ -77,6 +87,14 @@ class Session:
                 self._stale.add("gather")
             elif path.is_relative_to(templates):
                 self._templates.add(path)
+        return changed
+
+    def _same(self, path: Path) -> bool:
+        """Whether ``path`` holds the bytes it held when last seen; remember them now."""
+        now = _digest(path)
+        before = self._digests.get(path)
+        self._digests[path] = now
+        return now is not None and before == now
 
     # --- renders ---
 
@@ -158,6 +176,8 @@ class Session:
         if "config" in self._stale:
             step = time.perf_counter()
             config = self._load()
+            # Seen before anything is read: a change from here on is noted as a change.
+            self._digests = _snapshot(config)
             work = plan(config)
             self.config, self.plan, self.project = config, work, None
             self.env = make_environment(config.path("templates"), config.render_timeout)
@@ -200,3 +220,24 @@ def _forget(env: jinja2.Environment, changed: set[Path]) -> None:
         if filename and Path(filename).absolute() in changed:
             with contextlib.suppress(KeyError):
                 del cache[key]
+
+
+def _digest(path: Path) -> bytes | None:
+    """A digest of a regular file's bytes; None for anything else or an unreadable file."""
+    try:
+        if not path.is_file():
+            return None
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return None
+
+
+def _snapshot(config: Config) -> dict[Path, bytes | None]:
+    """The digest of every file below the watched folders.
+
+    The configuration file is left out: it was read before this snapshot, so its first
+    save always counts as a change.
+    """
+    folders, _ = watched_paths(config)
+    found = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*"))]
+    return {path: _digest(path) for path in found if path.is_file()}
