@@ -3,9 +3,10 @@
 ``measure_warm`` keeps one session (configuration, gathered data, Jinja environment) and
 one PDF process, as the server does, and times, per edit: the HTML of both editions
 (``Session.html``: re-gather what changed, render, check), and one edition's PDF after
-it (render for print, lay out and write in the warm process). It also reports the memory
-the two processes hold with both editions' PDFs laid out. ``benchmarks/bench.py`` calls
-it; run alone:
+it (render for print, lay out and write in the warm process); and a save that changes no
+byte (``Session.note`` finds nothing changed, so the server builds nothing). It also
+reports the memory the two processes hold with both editions' PDFs laid out. The
+server adds its quiet time (``watch.QUIET_SECONDS``) before each build. Run:
 
     python benchmarks/warm.py PROJECT [--runs N] [--lang LANG]
 
@@ -49,6 +50,7 @@ class WarmFigures:
     pdf: list[float] = field(default_factory=list)  # edit -> ``lang``'s PDF (HTML first)
     pdf_cpu: list[float] = field(default_factory=list)  # both processes' CPU seconds
     laid_out: list[str] = field(default_factory=list)  # "parts laid out/parts", if known
+    no_change: list[float] = field(default_factory=list)  # a save without an edit
     rss_mb: float = 0.0  # resident memory of the session and the PDF process
     pss_mb: float = 0.0  # the same, shared pages counted once
 
@@ -58,6 +60,7 @@ class WarmFigures:
             return statistics.median(values) if values else float("nan")
         parts = f" (parts laid out: {', '.join(self.laid_out)})" if self.laid_out else ""
         return "\n".join([
+            f"warm no change (saved, same bytes)        {med(self.no_change):6.4f} s",
             f"warm HTML, both editions, one paragraph   {med(self.html):6.3f} s "
             f"(CPU {med(self.html_cpu):.3f} s; first {self.first_html:.2f} s)",
             f"warm PDF {self.lang}, one paragraph (incl. HTML) {med(self.pdf):6.2f} s "
@@ -118,6 +121,13 @@ def measure_warm(project: Path, edit: Callable[[int], None], changed: list[Path]
             for other in config.languages:  # both editions held, as the server holds them
                 if other != figures.lang:
                     lay_out(other)
+            for _ in range(max(runs, 10)):
+                for path in changed:
+                    path.write_bytes(path.read_bytes())
+                started = time.perf_counter()
+                if session.note(changed):
+                    session.html()  # not expected: the bytes are the same
+                figures.no_change.append(time.perf_counter() - started)
             for i in range(runs):
                 edit(i)
                 session.note(changed)
