@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                             "report which seed sentences are cited.")
     c.add_argument("--strict", action="store_true",
                    help="fail when a seed sentence is neither cited nor excluded")
+
+    s = commands.add_parser("schema", parents=[common], help="print the record kinds and fields",
+                            description="Print every collection of the dataset (built-in ones "
+                            "included) with its fields, types and help.")
+    s.add_argument("--json", action="store_true",
+                   help="print a JSON Schema (draft 2020-12) of the data files, for editors")
     return parser
 
 
@@ -171,9 +177,16 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
     return serve(config, lambda: _config(args), args.port, args.quiet)
 
 
+def _schema(config: Config, args: argparse.Namespace) -> int:
+    from .schemadoc import schema_command
+
+    return schema_command(config, args.json)
+
+
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "build": _build,
     "check": _check,
+    "schema": _schema,
     "serve": _serve,
 }
 

@@ -133,7 +133,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None, *,
     display = str(config_file) if config_file is not None else CONFIG_FILE
     config = Config(root=root, source=display)
     pairs: list[tuple[Scalar, Node]] = []
-    if config_file is not None or path.is_file():
+    # A pipe or a link out of the project is refused by load_file, not skipped.
+    if config_file is not None or path.exists() or path.is_symlink():
         node = load_file(path, display_name=display)
         if not isinstance(node, Map):
             raise ReportError(Problem(node.mark, "expected a mapping of configuration keys"))

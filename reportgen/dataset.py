@@ -1,22 +1,50 @@
-"""Load every data file, validate it against the schema and resolve references."""
+"""Load every data file, validate it against the schema and resolve references.
+
+Root causes come first: when a data file cannot be read or a collection is unknown, the
+"no record has the id …" problems that follow from it are held back (and counted), so one
+syntax error reads as one problem, not a hundred.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import BUILTIN_COLLECTIONS
+from .files import MAX_TABLE_BYTES, display_path, read_bytes
+from .hints import did_you_mean
 from .problems import Mark, Problem, ReportError
-from .schema import CollectionSpec, FieldSpec, Record, Schema, Text, parse_schema, walk
-from .yamlload import Map, Seq, load_file
+from .schema import (
+    DEFAULT_NAMES,
+    CollectionSpec,
+    Date,
+    Fields,
+    FieldSpec,
+    Items,
+    Quantity,
+    Record,
+    Schema,
+    Source,
+    Text,
+    walk,
+)
+from .schemafile import parse_schema
+from .tabular import load_table
+from .validate import validate_record
+from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, gc_paused, load_bytes
 
-__all__ = ["INLINE_REF", "SCHEMA_FILE", "Dataset", "load_dataset"]
+__all__ = ["INLINE_REF", "MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
 
 SCHEMA_FILE = "schema.yaml"
 INLINE_REF = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
+MAX_RECORDS = 100_000  # records of one collection
+# An id as it may be written in a file that could not be read: ``id: x`` or ``"id": 'x'``.
+_ID_IN_TEXT = re.compile(r"""(?:^|[\s{,])['"]?id['"]?\s*:\s*['"]?([a-z0-9][a-z0-9-]*)""", re.M)
+_MAX_HOPS = 4  # how far a record's name follows refs (metric → entity → …)
+_MAX_GUESS = 2000  # ids compared to suggest the one a dangling reference meant
+
 
 @dataclass
 class Dataset:
@@ -26,6 +54,14 @@ class Dataset:
     collections: dict[str, list[Record]] = field(default_factory=dict)
     by_id: dict[str, Record] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+
+    def attachments(self) -> tuple[tuple[str, bytes], ...]:
+        """Return (name, bytes) of every data file, read again as safely as the first time."""
+        out = []
+        for path in self.files:
+            cap = MAX_TABLE_BYTES if path.suffix == ".csv" else MAX_BYTES
+            out.append((path.name, read_bytes(path, path.parent, path.name, cap)))
+        return tuple(out)
 
     def records(self, collection: str) -> list[Record]:
         """Return the records of ``collection`` (empty when it has none)."""
@@ -39,31 +75,151 @@ class Dataset:
                 yield from walk(record[name], sub)
 
     def spec(self, collection: str) -> CollectionSpec:
-        """Return the declaration of ``collection``."""
-        return self.schema.collections.get(collection) or BUILTIN_COLLECTIONS[collection]
+        """Return the declaration of ``collection`` (built-in collections included)."""
+        return self.schema.collections[collection]
+
+    # --- what the engine asks of a record, by declared meaning, never by field name ---
+
+    def name_of(self, record: Record, hops: int = _MAX_HOPS) -> Text | None:
+        """Return the text naming ``record``: its first naming field that has a value.
+
+        The naming fields are the collection's ``names`` (default :data:`DEFAULT_NAMES`);
+        a ``string`` names it in every language, a ``ref`` by the record it points to.
+        Without a declared ``names`` and without any default field, the record is named
+        by the record its first ``ref`` field points to (a metric by its subject).
+        """
+        spec = self.spec(record.collection)
+        declared = bool(spec.names)
+        for name in spec.names or DEFAULT_NAMES:
+            found = self._naming(record, spec.fields.get(name), hops)
+            if found is not None:
+                return found
+        if not declared and hops > 0:
+            for name, sub in spec.fields.items():
+                if sub.type == "ref" and isinstance(record.get(name), Record):
+                    return self.name_of(record[name], hops - 1)
+        return None
+
+    def _naming(self, record: Record, spec: FieldSpec | None, hops: int) -> Text | None:
+        if spec is None or spec.name not in record:
+            return None
+        value = record[spec.name]
+        if isinstance(value, Text):
+            return value
+        if isinstance(value, str) and spec.type == "string":
+            return Text(dict.fromkeys(self.schema.languages, value))
+        if isinstance(value, Record) and hops > 0:
+            return self.name_of(value, hops - 1)
+        return None
+
+    def label_of(self, record: Record, lang: str) -> str:
+        """Return the record's name in ``lang`` ('' when it has none), as written."""
+        name = self.name_of(record)
+        return name.get(lang, "") if name is not None else ""
+
+    def quantity_of(self, record: Record) -> Quantity | None:
+        """Return the record's quantity: the value of its first field of type quantity."""
+        found: Quantity | None = self._first(record, "quantity", Quantity)
+        return found
+
+    def date_of(self, record: Record) -> Date | None:
+        """Return the record's date: its first date field that corrects no other field."""
+        spec = self.spec(record.collection)
+        for name, sub in spec.fields.items():
+            if sub.type == "date" and not sub.corrects and isinstance(record.get(name), Date):
+                return record[name]  # type: ignore[no-any-return]
+        return None
+
+    def corrected_date_of(self, record: Record) -> Date | None:
+        """Return the date that corrects the record's date (a field with ``corrects``)."""
+        spec = self.spec(record.collection)
+        stated = next((n for n, s in spec.fields.items()
+                       if s.type == "date" and not s.corrects and n in record), None)
+        for name, sub in spec.fields.items():
+            if sub.corrects and sub.corrects == stated and isinstance(record.get(name), Date):
+                return record[name]  # type: ignore[no-any-return]
+        return None
+
+    def sources_of(self, record: Record) -> list[Source]:
+        """Return every source the record cites, nested ones included, in field order."""
+        return [v for spec, v in self.fields(record) if spec.type == "source"
+                and isinstance(v, Source)]
+
+    def quoted(self, record: Record) -> bool:
+        """Return whether the record's facts are checked against the seeds."""
+        return self.spec(record.collection).quoted
+
+    @property
+    def cites_seeds(self) -> bool:
+        """Return whether any record cites a seed (so the seeds folder is needed)."""
+        return any(self.sources_of(r) for records in self.collections.values() for r in records)
+
+    def _first(self, record: Record, kind: str, cls: type[Any]) -> Any:
+        spec = self.spec(record.collection)
+        for name, sub in spec.fields.items():
+            if sub.type == kind and isinstance(record.get(name), cls):
+                return record[name]
+        return None
 
 
-def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path) -> Dataset:
-    """Read ``data_dir``; raise ReportError listing every problem found."""
+def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
+                 source_language: Callable[[str], str] | None = None) -> Dataset:
+    """Read ``data_dir``; raise ReportError listing every problem found.
+
+    ``source_language`` gives the language of a seed (default: the first edition
+    language); a source's gloss must cover every edition language but that one.
+    """
+    with gc_paused():  # a large dataset is millions of objects, none in a cycle
+        return _load_dataset(data_dir, languages, root, source_language)
+
+
+def _load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
+                  source_language: Callable[[str], str] | None) -> Dataset:
     problems: list[Problem] = []
-    schema_path = data_dir / SCHEMA_FILE
-    if not schema_path.is_file():
-        raise ReportError(Problem(Mark(_display(schema_path, root)), "no schema file",
-                                  "declare the collections in schema.yaml; see docs/data-format.md"))
-    schema = parse_schema(_load(schema_path, root, problems), languages, problems) \
-        if schema_path.is_file() else Schema({}, languages)
-    if problems:
-        raise ReportError(problems)
-    dataset = Dataset(schema, files=[schema_path])
-    for path in sorted(data_dir.glob("*.yaml")):
-        if path.name != SCHEMA_FILE:
-            dataset.files.append(path)
-            _read_file(dataset, path, root, problems)
+    loader = _Loader(data_dir, root, problems)
+    schema = _schema(loader, languages)
+    dataset = Dataset(schema, files=[data_dir / SCHEMA_FILE])
+    loader.dataset = dataset
+    for path in _listed(data_dir):
+        if path.name == SCHEMA_FILE:
+            continue
+        dataset.files.append(path)
+        loader.read(path)
     _index(dataset, problems)
-    _resolve(dataset, problems)
+    held = _Resolver(dataset, problems, loader).run()
+    first = source_language or (lambda seed: languages[0] if languages else "")
+    _check_glosses(dataset, first, problems)
     if problems:
-        raise ReportError(sorted(problems, key=_order))
+        problems.sort(key=_order)
+        if held:
+            problems.append(Problem(Mark(display_path(data_dir, root)),
+                                    f"{held} more problem{'s' if held != 1 else ''} held back: "
+                                    "references to ids that may be defined in the data that "
+                                    "could not be read", "fix the problems above first"))
+        raise ReportError(problems)
     return dataset
+
+
+def load_schema(data_dir: Path, languages: tuple[str, ...], root: Path) -> Schema:
+    """Read ``data_dir/schema.yaml`` alone (built-in collections merged); raise on problems."""
+    return _schema(_Loader(data_dir, root, []), languages)
+
+
+def _schema(loader: _Loader, languages: tuple[str, ...]) -> Schema:
+    path = loader.data_dir / SCHEMA_FILE
+    if not path.exists() and not path.is_symlink():
+        raise ReportError(Problem(Mark(display_path(path, loader.root)), "no schema file",
+                                  "declare the collections in schema.yaml; see docs/data-format.md"))
+    schema = parse_schema(loader.yaml(path), languages, loader.problems)
+    if loader.problems:
+        raise ReportError(loader.problems)
+    return schema
+
+
+def _listed(data_dir: Path) -> list[Path]:
+    """Return the data files: ``*.yaml`` and ``*.csv``, hidden files left out, sorted."""
+    return sorted(p for p in data_dir.iterdir() if p.suffix in (".yaml", ".csv")
+                  and not p.name.startswith(".")) if data_dir.is_dir() else []
 
 
 def _order(problem: Problem) -> tuple[str, int, int]:
@@ -71,46 +227,120 @@ def _order(problem: Problem) -> tuple[str, int, int]:
     return mark.file, mark.line or 0, mark.column or 0
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+class _Loader:
+    """Read data files into records; remember what could not be read."""
 
+    def __init__(self, data_dir: Path, root: Path, problems: list[Problem]) -> None:
+        self.data_dir = data_dir
+        self.root = root
+        self.problems = problems
+        self.dataset: Dataset | None = None
+        self.lost_ids: set[str] = set()  # ids of records that could not be read
+        self.lost_file = False  # a file could not be read at all: any id may be in it
 
-def _load(path: Path, root: Path, problems: list[Problem]) -> Any:
-    try:
-        return load_file(path, display_name=_display(path, root))
-    except ReportError as exc:
-        problems.extend(exc.problems)
-        return None
+    def yaml(self, path: Path) -> Node | None:
+        display = display_path(path, self.root)
+        try:
+            data = read_bytes(path, self.data_dir, display, MAX_BYTES)
+        except ReportError as exc:
+            self.problems.extend(exc.problems)
+            self.lost_file = True
+            return None
+        try:
+            return load_bytes(data, display)
+        except ReportError as exc:
+            self.problems.extend(exc.problems)
+            self.lost_ids.update(_ID_IN_TEXT.findall(data.decode("utf-8", "replace")))
+            return None
 
+    def read(self, path: Path) -> None:
+        dataset = self.dataset
+        assert dataset is not None
+        if path.suffix == ".csv":
+            self.table(path)
+            return
+        node = self.yaml(path)
+        if node is None:
+            return
+        if not isinstance(node, Map):
+            self.problems.append(Problem(node.mark, "expected a mapping of collection names to "
+                                         "records", "see docs/data-format.md"))
+            return
+        known = dataset.schema.collections
+        for key, body in node.pairs:
+            spec = known.get(key.value)
+            if spec is None:
+                guess = did_you_mean(key.value, known)
+                self.problems.append(Problem(key.mark, f"unknown collection {key.value!r}",
+                                             (f"{guess}; " if guess else "")
+                                             + "declared collections: " + ", ".join(sorted(known))))
+                self.lost_ids.update(_ids_below(body))
+                continue
+            self.add(spec, key, body)
 
-def _read_file(dataset: Dataset, path: Path, root: Path, problems: list[Problem]) -> None:
-    node = _load(path, root, problems)
-    if node is None:
-        return
-    if not isinstance(node, Map):
-        problems.append(Problem(node.mark, "expected a mapping of collection names to records",
-                                "see docs/data-format.md"))
-        return
-    known = {**BUILTIN_COLLECTIONS, **dataset.schema.collections}
-    for key, body in node.pairs:
-        spec = known.get(key.value)
+    def table(self, path: Path) -> None:
+        dataset = self.dataset
+        assert dataset is not None
+        display = display_path(path, self.root)
+        name = path.name.split(".", 1)[0]
+        spec = dataset.schema.collections.get(name)
         if spec is None:
-            problems.append(Problem(key.mark, f"unknown collection {key.value!r}",
-                                    "declared collections: " + ", ".join(sorted(known))))
-            continue
-        records = dataset.collections.setdefault(key.value, [])
+            guess = did_you_mean(name, dataset.schema.collections)
+            self.problems.append(Problem(Mark(display), f"unknown collection {name!r}: a table "
+                                         "loads into the collection its file is named after",
+                                         (f"{guess}; " if guess else "") + "declared collections: "
+                                         + ", ".join(sorted(dataset.schema.collections))))
+            self.lost_file = True
+            return
+        try:
+            data = read_bytes(path, self.data_dir, display, MAX_TABLE_BYTES)
+            rows = load_table(data, display, spec, dataset.schema.languages, self.problems)
+        except ReportError as exc:
+            self.problems.extend(exc.problems)
+            self.lost_file = True
+            return
+        if spec.single:
+            self.problems.append(Problem(Mark(display), f"{name!r} holds one record: write it "
+                                         "in a YAML file, not a table"))
+            return
+        self.add(spec, Scalar(name, True, Mark(display, 1, 1)), rows)
+
+    def add(self, spec: CollectionSpec, key: Scalar, body: Node) -> None:
+        dataset = self.dataset
+        assert dataset is not None
+        records = dataset.collections.setdefault(spec.name, [])
         if spec.single:
             if records:
-                problems.append(Problem(key.mark, f"{key.value!r} holds one record and is "
-                                        "already given in another file"))
-            records.append(dataset.schema.record(body, spec, problems))
-        elif isinstance(body, Seq):
-            records.extend(dataset.schema.record(item, spec, problems) for item in body.items)
-        else:
-            problems.append(Problem(body.mark, f"{key.value}: expected a list of records"))
+                self.problems.append(Problem(key.mark, f"{key.value!r} holds one record and is "
+                                             "already given in another file"))
+            records.append(validate_record(dataset.schema, body, spec, self.problems))
+            return
+        if not isinstance(body, Seq):
+            self.problems.append(Problem(body.mark, f"{key.value}: expected a list of records"))
+            return
+        room = MAX_RECORDS - len(records)
+        if len(body.items) > room:
+            self.lost_ids.update(_ids_below(body))
+            over = body.items[max(room, 0)]
+            self.problems.append(Problem(over.mark, f"{key.value}: more than {MAX_RECORDS:,} "
+                                         "records in one collection",
+                                         "a report draws on fewer records; aggregate the data "
+                                         "or split the collection"))
+            return
+        records.extend(validate_record(dataset.schema, item, spec, self.problems)
+                       for item in body.items)
+
+
+def _ids_below(body: Node) -> set[str]:
+    """Return the ids written in the records of a collection that cannot be validated."""
+    items = body.items if isinstance(body, Seq) else (body,)
+    found = set()
+    for item in items:
+        if isinstance(item, Map):
+            for key, value in item.pairs:
+                if key.value == "id" and isinstance(value, Scalar):
+                    found.add(value.value)
+    return found
 
 
 def _index(dataset: Dataset, problems: list[Problem]) -> None:
@@ -121,46 +351,90 @@ def _index(dataset: Dataset, problems: list[Problem]) -> None:
                 continue
             first = dataset.by_id.get(rid)
             if first is not None:
-                problems.append(Problem(record.marks.get("id", record.mark),
-                                        f"duplicate id {rid!r}", f"first used at {first.mark}"))
+                problems.append(Problem(record.mark_of("id"), f"duplicate id {rid!r}",
+                                        f"first used at {first.mark}"))
             else:
                 dataset.by_id[rid] = record
 
 
-def _resolve(dataset: Dataset, problems: list[Problem]) -> None:
+class _Resolver:
     """Replace ref ids by the records they name; check inline [[id]] references."""
+
+    def __init__(self, dataset: Dataset, problems: list[Problem], loader: _Loader) -> None:
+        self.dataset = dataset
+        self.problems = problems
+        self.loader = loader
+        self.held = 0
+
+    def run(self) -> int:
+        for records in self.dataset.collections.values():
+            for record in records:
+                spec = self.dataset.spec(record.collection)
+                for name, sub in spec.fields.items():
+                    if name in record:
+                        record[name] = self.value(record[name], sub, record.mark_of(name))
+        return self.held
+
+    def dangling(self, rid: str, problem: Problem) -> None:
+        """Report a reference to a missing id, unless a root cause above explains it."""
+        if self.loader.lost_file or rid in self.loader.lost_ids:
+            self.held += 1
+        else:
+            self.problems.append(problem)
+
+    def guess(self, rid: str, collections: tuple[str, ...]) -> str:
+        """Name the id meant, when few enough ids are candidates to compare quickly."""
+        candidates = [r.id for c in collections for r in self.dataset.records(c)]
+        return did_you_mean(rid, candidates) if len(candidates) <= _MAX_GUESS else ""
+
+    def value(self, value: Any, spec: FieldSpec, mark: Mark) -> Any:
+        dataset = self.dataset
+        if spec.type == "ref" and isinstance(value, str):
+            target = dataset.by_id.get(value)
+            if target is None:
+                guess = self.guess(value, spec.to)
+                self.dangling(value, Problem(mark, f"{spec.name}: no record has the id {value!r}",
+                                             (f"{guess}; " if guess else "") + "expected the id "
+                                             "of a record in " + " or ".join(spec.to)))
+                return value
+            if target.collection not in spec.to:
+                self.problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "
+                                             f"{target.collection!r}",
+                                             "expected one of " + ", ".join(spec.to)))
+            return target
+        if spec.type == "list" and spec.of is not None and isinstance(value, Items):
+            for i, item in enumerate(value):
+                value[i] = self.value(item, spec.of, value.mark_of(i))
+        elif spec.type == "object" and isinstance(value, Fields):
+            for name, sub in spec.fields.items():
+                if name in value:
+                    value[name] = self.value(value[name], sub, value.mark_of(name))
+        elif spec.type == "text" and isinstance(value, Text):
+            for lang, text in value.items():
+                for match in INLINE_REF.finditer(text):
+                    if match.group(1) not in dataset.by_id:
+                        self.dangling(match.group(1), Problem(
+                            mark, f"{spec.name}.{lang}: inline reference {match.group(0)!r} "
+                            "names no record", "write [[id]] with the id of an existing record"))
+        return value
+
+
+def _check_glosses(dataset: Dataset, source_language: Callable[[str], str],
+                   problems: list[Problem]) -> None:
+    """A gloss covers every edition language but the seed's own, and nothing else."""
+    languages = dataset.schema.languages
     for records in dataset.collections.values():
         for record in records:
-            spec = dataset.spec(record.collection)
-            for name, sub in spec.fields.items():
-                if name in record:
-                    mark = record.marks.get(name, record.mark)
-                    record[name] = _resolve_value(dataset, record[name], sub, mark, problems)
-
-
-def _resolve_value(dataset: Dataset, value: Any, spec: FieldSpec, mark: Mark,
-                   problems: list[Problem]) -> Any:
-    if spec.type == "ref" and isinstance(value, str):
-        target = dataset.by_id.get(value)
-        if target is None:
-            problems.append(Problem(mark, f"{spec.name}: no record has the id {value!r}",
-                                    "expected the id of a record in " + " or ".join(spec.to)))
-            return value
-        if target.collection not in spec.to:
-            problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "
-                                    f"{target.collection!r}", "expected one of " + ", ".join(spec.to)))
-        return target
-    if spec.type == "list" and spec.of is not None and isinstance(value, list):
-        return [_resolve_value(dataset, v, spec.of, mark, problems) for v in value]
-    if spec.type == "object" and isinstance(value, dict):
-        for name, sub in spec.fields.items():
-            if name in value:
-                value[name] = _resolve_value(dataset, value[name], sub, mark, problems)
-    if spec.type == "text" and isinstance(value, Text):
-        for lang, text in value.items():
-            for match in INLINE_REF.finditer(text):
-                if match.group(1) not in dataset.by_id:
-                    problems.append(Problem(mark, f"{spec.name}.{lang}: inline reference "
-                                            f"{match.group(0)!r} names no record",
-                                            "write [[id]] with the id of an existing record"))
-    return value
+            for source in dataset.sources_of(record):
+                if source.gloss is None:
+                    continue
+                own = source_language(source.seed)
+                if own in source.gloss:
+                    problems.append(Problem(source.mark, f"gloss.{own}: the quote is already in "
+                                            f"{own}; a gloss translates it into the other "
+                                            "edition languages", f"remove the {own} entry"))
+                missing = [lang for lang in languages if lang != own and lang not in source.gloss]
+                if missing:
+                    problems.append(Problem(source.mark, "gloss: missing " + ", ".join(missing),
+                                            "a gloss has one entry per edition language other "
+                                            f"than the seed's language ({own})"))

@@ -288,9 +288,11 @@ def _policy(root: Any) -> list[Finding]:
             and (first.get("http-equiv") or "").lower() == "content-security-policy" \
             and first.get("content") == CSP:
         return []
-    return [Finding("<head", "the page must open with a <head> start tag before any "
-                                       "content: the engine puts its Content-Security-Policy "
-                                       "right after it")]
+    # Located at the <html> tag: <head> belongs right after it ("<head" would also find
+    # "<header" in a template).
+    return [Finding("<html", "the page must open with a <head> start tag before any "
+                             "content: the engine puts its Content-Security-Policy "
+                             "right after it")]
 
 
 def _css(text: str, where: str, parse: Any) -> list[Finding]:

@@ -22,6 +22,7 @@ from typing import Any
 from . import __version__
 from .cache import digest, read_regular
 from .config import CONFIG_FILE, Config
+from .files import InputFile, hash_input, survey
 from .fonts import FontFile
 
 __all__ = ["TOOLS", "Inputs", "Manifest", "fingerprint", "manifest_path", "sha256_file"]
@@ -133,11 +134,14 @@ def fingerprint(config: Config, report_date: str, fonts: Sequence[FontFile]) -> 
     """Hash the configuration, data, seeds, templates, fonts and tool versions."""
     files: dict[str, str] = {}
     if config.source_path is not None:
-        files[CONFIG_FILE] = sha256_file(config.source_path)
-    for name in ("data", "seeds", "templates"):
-        folder = config.path(name)
-        for path in _walk(folder):
-            files[f"{name}/{path.relative_to(folder).as_posix()}"] = sha256_file(path)
+        source = config.source_path
+        files[CONFIG_FILE] = hash_input(InputFile(source, source.parent, config.source, 0))
+    # Listed and hashed through reportgen.files: links out of a folder, pipes and devices
+    # are noted, never read (whoever needs them refuses them); sizes are capped first.
+    folders = {name: config.path(name) for name in ("data", "seeds", "templates")}
+    for item in survey(config.root, folders):
+        name = next(n for n, f in folders.items() if f == item.folder)
+        files[f"{name}/{item.path.relative_to(item.folder).as_posix()}"] = hash_input(item)
     inputs = Inputs(files=dict(sorted(files.items())), settings=_settings(config, report_date),
                     tools=_tools(), fonts=[_font(f) for f in fonts])
     # Font files are identified by size and modification time (hashing 40 MB of fonts

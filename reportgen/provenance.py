@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .dataset import INLINE_REF, Dataset
+from .files import MAX_SEED_BYTES, read_text
 from .formats import edition_locale
 from .numbers import Readers, control_characters, source_language
 from .phrases import Phrases, Quote, check_quantity, number_text
-from .problems import Mark, Problem
+from .problems import Mark, Problem, ReportError
 from .schema import Date, FieldSpec, Quantity, Record, Source, Text
 
 if TYPE_CHECKING:
@@ -52,14 +53,21 @@ class Seeds:
         return self.folded.get(seed, "").find(_fold(quote))
 
 
-def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
-    """Read every ``*.txt`` of ``folder`` as UTF-8; refuse invisible control characters."""
+def load_seeds(folder: Path, display: str, required: bool = True
+               ) -> tuple[Seeds, list[Problem]]:
+    """Read every ``*.txt`` of ``folder`` as UTF-8; refuse invisible control characters.
+
+    Seeds are read through :mod:`reportgen.files` (inside their folder, regular files,
+    size capped). ``required`` false: a dataset that cites no seed builds without any.
+    """
     seeds, problems = Seeds(), []
-    for path in sorted(folder.glob("*.txt")):
+    listed = sorted(p for p in folder.glob("*.txt") if not p.name.startswith(".")) \
+        if folder.is_dir() else []
+    for path in listed:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(Mark(f"{display}/{path.name}"), f"cannot read seed: {exc}"))
+            text = read_text(path, folder, f"{display}/{path.name}", MAX_SEED_BYTES)
+        except ReportError as exc:
+            problems.extend(exc.problems)
             continue
         for index, name in control_characters(text):
             line = text.count("\n", 0, index) + 1
@@ -69,7 +77,7 @@ def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
         seeds.texts[path.name] = text
         seeds.folded[path.name] = _fold(text)
         seeds.paths[path.name] = path
-    if not seeds.texts:
+    if not seeds.texts and not problems and required:
         problems.append(Problem(Mark(display), "no seed texts (*.txt) found",
                                 "copy the source articles into the seeds folder"))
     return seeds, problems
@@ -216,6 +224,8 @@ def _quote(check: _Check, seed: str, quote: str, offset: int) -> Quote:
 
 def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
     quotes = _quotes(check, record, fields, report=True)
+    if not check.dataset.quoted(record):
+        return  # plain data (provenance: none): its numbers are simply numbers
     label = record.id or record.collection
     _settle(check.dataset, record, lambda q: check_quantity(label, q, quotes, check.phrases,
                                                             check.problems))

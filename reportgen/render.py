@@ -22,6 +22,7 @@ from .page import Page, Strings, typography_for
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity
 from .templateerrors import Missing, template_problem
+from .templateloader import SafeLoader
 
 __all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition",
            "template_context"]
@@ -94,8 +95,8 @@ def make_environment(templates: Path, seconds: float = RENDER_SECONDS) -> jinja2
     """Return a sandboxed Jinja environment that loads only from ``templates``."""
     env = _BoundedSandbox(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(templates)),
-            jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(str(THEME_DIR))}),
+            SafeLoader(templates),
+            jinja2.PrefixLoader({"theme": SafeLoader(THEME_DIR)}),
         ]),
         autoescape=True,
         undefined=Missing,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import gc
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 import yaml
 from yaml.events import (
     AliasEvent,
     CollectionStartEvent,
     DocumentStartEvent,
-    Event,
     MappingEndEvent,
     MappingStartEvent,
     NodeEvent,
@@ -24,7 +24,15 @@ from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
+from reportgen.files import MAX_YAML_BYTES, read_bytes
 from reportgen.problems import Mark, Problem, ReportError
+
+try:  # libyaml's parser: the same events and marks as PyYAML's, many times faster
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser: type[Any] | None = None
+else:
+    _CParser = CParser
 
 __all__ = [
     "MAX_BYTES",
@@ -33,12 +41,13 @@ __all__ = [
     "Node",
     "Scalar",
     "Seq",
+    "gc_paused",
     "load_bytes",
     "load_file",
     "load_text",
 ]
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = MAX_YAML_BYTES
 MAX_DEPTH = 64
 
 # Enough to fix a file in one go, few enough that a hostile file cannot flood the report.
@@ -51,37 +60,94 @@ _NOT_ALLOWED = re.compile(
 # Line breaks as PyYAML counts them, so marks found here agree with the parser's.
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _BOM = "\ufeff"
+# What libyaml reads otherwise than PyYAML: a tab, a byte-order mark inside the text, an
+# explicit key indicator ('?' standing alone, as a token), a comment right after a block
+# scalar's '|' or '>' (PyYAML wants a space before it).
+_SLOW = re.compile(r"[\t\ufeff]|(?:^|[\s\[{,])\?(?:\s|$)|[|>][-+0-9]*#")
 _CORE_TAG = "tag:yaml.org,2002:"
 _ALIAS_HINT = "write the value out in full; data files do not use anchors, aliases or merge keys"
 _TAG_HINT = "remove the tag, the schema gives values their types; quote the value if '!' is text"
 
 
-@dataclass(frozen=True)
-class Scalar:
-    """A scalar, always kept as text; ``plain`` is true when it was written unquoted."""
+# Nodes are named tuples: a data file makes one per value, and a tuple is made several
+# times faster than a dataclass instance. Two nodes are equal when they are of the same
+# kind with equal fields.
+
+
+class Scalar(NamedTuple):
+    """A scalar, always kept as text; ``plain`` is true when it was written unquoted.
+
+    ``tabular`` marks a cell of a table (CSV): text that no YAML tool ever reads, so the
+    schema types it without YAML's quoting rules.
+    """
 
     value: str
     plain: bool
     mark: Mark
+    tabular: bool = False
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Scalar and self[:3] == other[:3]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
 
 
-@dataclass(frozen=True)
-class Seq:
+class Seq(NamedTuple):
     """A list (YAML sequence)."""
 
     items: tuple[Node, ...]
     mark: Mark
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Seq and tuple.__eq__(self, other)
 
-@dataclass(frozen=True)
-class Map:
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+class Map(NamedTuple):
     """A mapping, its pairs in file order; keys are always scalars and never repeat."""
 
     pairs: tuple[tuple[Scalar, Node], ...]
     mark: Mark
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Map and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
 
 Node = Scalar | Seq | Map
+
+
+_new = tuple.__new__  # builds a node without the keyword handling of its constructor
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large tree without cycles.
+
+    Reading a big data file makes millions of tuples, lists and dicts; each makes the
+    collector walk every object made so far, which took more time than parsing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _YamlMark(Protocol):
@@ -99,14 +165,23 @@ class _EventSource(Reader, Scanner, Parser):
         Parser.__init__(self)
 
 
-@dataclass
+class _Retry(Exception):
+    """libyaml found a problem: read again with PyYAML, whose words the messages translate."""
+
+
 class _Frame:
-    mark: Mark
-    is_map: bool
-    items: list[Node] = field(default_factory=list)
-    pairs: list[tuple[Scalar, Node]] = field(default_factory=list)
-    key: Scalar | None = None
-    seen: dict[str, Scalar] = field(default_factory=dict)
+    """A list or mapping being read; plain slots, as one is made per collection read."""
+
+    __slots__ = ("flow", "is_map", "items", "key", "mark", "pairs", "seen")
+
+    def __init__(self, mark: Mark, is_map: bool, flow: bool = False) -> None:
+        self.mark = mark
+        self.is_map = is_map
+        self.flow = flow
+        self.items: list[Node] = []
+        self.pairs: list[tuple[Scalar, Node]] = []
+        self.key: Scalar | None = None
+        self.seen: dict[str, Scalar] = {}
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -169,6 +244,10 @@ class _Loader:
         return ReportError(self._problems)
 
     def load(self) -> Node:
+        with gc_paused():
+            return self._load()
+
+    def _load(self) -> Node:
         if self._text.startswith(_BOM):
             raise self._stop(
                 Mark(self._file, 1, 1),
@@ -185,12 +264,54 @@ class _Loader:
                 f"{what} is not allowed in a YAML file",
                 "delete it, it may be invisible in your editor; save the file as UTF-8 text",
             )
+        # libyaml gives the same events and marks. PyYAML reads instead when libyaml finds
+        # a problem (for its wording), when a tab is present (libyaml accepts tabs as
+        # separators where PyYAML, and so these files, refuse them), for a byte-order mark
+        # inside the text, and where the two place an empty value differently: after an
+        # explicit '?' key, or in a flow collection (see _read).
+        if _CParser is not None and not _SLOW.search(self._text):
+            try:
+                return self._read(_CParser(self._text), fast=True)
+            except _Retry:
+                self._problems, self._stack, self._root = [], [], None
+        return self._read(_EventSource(self._text), fast=False)
+
+    def _read(self, source: Any, *, fast: bool) -> Node:
         document_start: Mark | None = None
-        source = _EventSource(self._text)
+        name, stack, add = self._file, self._stack, self._add
         try:
             while source.check_event():
-                event: Event = source.get_event()  # type: ignore[no-untyped-call]  # stub gap
-                if isinstance(event, DocumentStartEvent):
+                event: Any = source.get_event()
+                kind = type(event)
+                if kind is ScalarEvent and event.anchor is None and event.tag is None:
+                    # The common case, kept short: most events are plain scalars.
+                    if fast and not event.value and not event.style and stack \
+                            and stack[-1].flow:
+                        raise _Retry
+                    start = event.start_mark
+                    value, plain = event.value, not event.style
+                    node = _new(Scalar, (value, plain,
+                                         Mark(name, start.line + 1, start.column + 1), False))
+                    frame = stack[-1] if stack else None
+                    if frame is None or (frame.is_map and frame.key is None and (
+                            value in frame.seen or (plain and value == "<<"))):
+                        add(node)  # the root, a repeated key or a merge key: _add reports
+                    elif not frame.is_map:
+                        frame.items.append(node)
+                    elif frame.key is not None:
+                        frame.pairs.append((frame.key, node))
+                        frame.key = None
+                    else:
+                        frame.key = frame.seen[value] = node
+                elif kind is SequenceEndEvent or kind is MappingEndEvent:
+                    frame = stack.pop()
+                    if frame.is_map:
+                        add(Map(tuple(frame.pairs), frame.mark))
+                    else:
+                        add(Seq(tuple(frame.items), frame.mark))
+                elif isinstance(event, NodeEvent):
+                    self._node_start(event)
+                elif isinstance(event, DocumentStartEvent):
                     if document_start is not None:
                         raise self._stop(
                             self._at(event.start_mark),
@@ -198,17 +319,13 @@ class _Loader:
                             "remove the extra '---' line, or move this part into its own file",
                         )
                     document_start = self._at(event.start_mark)
-                elif isinstance(event, NodeEvent):
-                    self._node_start(event)
-                elif isinstance(event, SequenceEndEvent | MappingEndEvent):
-                    frame = self._stack.pop()
-                    if frame.is_map:
-                        self._add(Map(tuple(frame.pairs), frame.mark))
-                    else:
-                        self._add(Seq(tuple(frame.items), frame.mark))
         except yaml.MarkedYAMLError as error:
+            if fast:
+                raise _Retry from None
             self._problems.append(self._translate(error))
         except yaml.YAMLError as error:  # pragma: no cover - parse errors are all marked
+            if fast:
+                raise _Retry from None
             self._problems.append(Problem(Mark(self._file, 1, 1), f"{error}", "fix the YAML"))
         if self._problems:
             raise ReportError(self._problems)
@@ -242,7 +359,7 @@ class _Loader:
             shown = "!!" + tag[len(_CORE_TAG) :] if tag.startswith(_CORE_TAG) else tag
             self._report(mark, f"tag '{shown}' is not allowed", _TAG_HINT)
         if isinstance(event, ScalarEvent):
-            self._add(Scalar(event.value, event.style is None, mark))
+            self._add(Scalar(event.value, not event.style, mark))
             return
         assert isinstance(event, CollectionStartEvent)
         is_map = isinstance(event, MappingStartEvent)
@@ -260,7 +377,7 @@ class _Loader:
                 f"lists and mappings nest deeper than {self._max_depth} levels",
                 "flatten the data; deep nesting is almost always a mistake",
             )
-        self._stack.append(_Frame(mark, is_map))
+        self._stack.append(_Frame(mark, is_map, bool(event.flow_style)))
 
     def _add(self, node: Node, *, checked: bool = True) -> None:
         if not self._stack:
@@ -404,20 +521,14 @@ def load_file(
     display_name: str | None = None,
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
+    folder: Path | None = None,
 ) -> Node:
-    """Read the file at ``path`` and parse it like :func:`load_bytes`."""
+    """Read the file at ``path`` and parse it like :func:`load_bytes`.
+
+    The file is read through :mod:`reportgen.files`: it must be a regular file whose real
+    path lies inside ``folder`` (default: the folder it is listed in).
+    """
     name = display_name if display_name is not None else str(path)
-    try:
-        with Path(path).open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            # Never read more than one byte past the limit, whatever the size claims to be.
-            data = b"" if size > max_bytes else stream.read(max_bytes + 1)
-    except OSError as error:
-        raise _error(
-            Mark(name),
-            f"cannot read the file: {error.strerror or error}",
-            "check that the path exists, is a file and is readable",
-        ) from None
-    if size > max_bytes:
-        raise _too_big(name, size, max_bytes)
+    path = Path(path)
+    data = read_bytes(path, folder if folder is not None else path.parent, name, max_bytes)
     return load_bytes(data, name, max_bytes=max_bytes, max_depth=max_depth)

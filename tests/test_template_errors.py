@@ -31,7 +31,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
                              ("data.places is a list of 2 records, it has no 'name'",
                               "{% for r in data.places %}")),
     "unknown-string": ("{{ strings.exhibit_lable }}", ("no UI string 'exhibit_lable'",
-                                                       "did you mean 'exhibit_label'?")),
+                                                       "did you mean 'exhibit_label'")),
     "unknown-filter": ("{{ p.name | plian }}", ("No filter named 'plian'",
                                                 "did you mean 'plain'?")),
     "unknown-function": ('{{ recrod("city") }}', ("'recrod' is undefined",

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reportgen import yamlload
 from reportgen.problems import Mark, ReportError
 from reportgen.yamlload import (
     MAX_BYTES,
@@ -416,3 +417,44 @@ def test_mutated_documents_give_a_tree_or_a_report_error(
         elif kind == "copy":
             data[i:i] = data[i : min(j, i + 40)]
     outcome(lambda: load_bytes(bytes(data), F))
+
+
+# --- libyaml reads exactly as PyYAML ----------------------------------------------------
+
+
+def _read_both(text: str) -> tuple[object, object]:
+    """Load ``text`` with libyaml's parser and with PyYAML's; return both outcomes."""
+    outcomes: list[object] = []
+    for parser in (yamlload._CParser, None):
+        saved, yamlload._CParser = yamlload._CParser, parser
+        try:
+            outcomes.append(load_text(text, F))
+        except ReportError as error:
+            outcomes.append([(p.mark, p.message, p.hint) for p in error.problems])
+        finally:
+            yamlload._CParser = saved
+    return outcomes[0], outcomes[1]
+
+
+def test_libyaml_is_available_and_used() -> None:
+    """The fast parser is there: without it, 100,000 records take minutes to read."""
+    assert yamlload._CParser is not None
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_yamlish)
+def test_libyaml_and_pyyaml_give_the_same_tree_or_the_same_problems(text: str) -> None:
+    """The fast path keeps every rule and every position of the strict loader."""
+    fast, slow = _read_both(text)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("case", [case[1] for case in SYNTAX], ids=[case[0] for case in SYNTAX])
+def test_syntax_errors_read_alike_on_both_parsers(case: str) -> None:
+    fast, slow = _read_both(case)
+    assert fast == slow
+
+
+def test_realistic_document_reads_alike_on_both_parsers() -> None:
+    fast, slow = _read_both(REALISTIC.read_text(encoding="utf-8"))
+    assert fast == slow and isinstance(fast, Map)

@@ -65,10 +65,16 @@ class Project:
 def gather(config: Config) -> Project:
     """Load and validate the data, the seeds and the UI strings; raise on any problem."""
     from ..dataset import load_dataset
+    from ..files import survey
+    from ..numbers import source_language
     from ..provenance import check_provenance, load_seeds
 
-    dataset = load_dataset(config.path("data"), tuple(config.languages), config.root)
-    seeds, problems = load_seeds(config.path("seeds"), display(config, "seeds"))
+    # Sizes (each file's and all together) and the project's folders, before any read.
+    survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
+    dataset = load_dataset(config.path("data"), tuple(config.languages), config.root,
+                           source_language=lambda seed: source_language(config, seed))
+    seeds, problems = load_seeds(config.path("seeds"), display(config, "seeds"),
+                                 required=dataset.cites_seeds)
     problems += check_provenance(dataset, seeds, config)
     strings, marks = _load_strings(config, problems)
     if problems:
@@ -83,7 +89,7 @@ def _load_strings(config: Config, problems: list[Problem]
                   ) -> tuple[dict[str, dict[str, str]], dict[str, Mark]]:
     path = config.path("templates") / STRINGS_FILE
     shown = display(config, "templates") + "/" + STRINGS_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else: load_file refuses it
         problems.append(Problem(Mark(shown), "missing UI strings file",
                                 "it holds the words templates print, per language"))
         return {}, {}

@@ -65,7 +65,7 @@ def start(project: Project, output: Output, plan: Plan, process: Prefork) -> Non
 
     config = project.config
     output.tmp = new_temp(output.path)
-    attachments = tuple((p.name, p.read_bytes()) for p in project.dataset.files)
+    attachments = project.dataset.attachments()  # read through reportgen.files
     # The manifest rides in the PDF's document information, as JSON.
     record = json.dumps({"generator": plan.meta["generator"], "inputs": plan.inputs.as_json()},
                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..editions import Output, edition_links, file_name
 from ..exhibits import DrawnChart
+from ..files import MAX_TEMPLATE_BYTES, read_text
 from ..fonts import Families, missing_glyphs
 from ..problems import Mark, Problem, ReportError
 from .gather import STRINGS_FILE, Project
@@ -207,9 +208,9 @@ def _find_in_templates(project: Project, char: str) -> tuple[Mark, str] | None:
         for path in sorted(folder.rglob("*")):
             if path.suffix not in _TEMPLATE_SUFFIXES or not path.is_file():
                 continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            try:  # inside the folder, a regular file of bounded size: see reportgen.files
+                text = read_text(path, folder, path.name, MAX_TEMPLATE_BYTES)
+            except ReportError:
                 continue
             if char in text:
                 before = text[:text.index(char)]
