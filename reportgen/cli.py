@@ -1,4 +1,4 @@
-"""Command line: ``reportgen build`` and ``reportgen check``.
+"""Command line: ``reportgen build``, ``reportgen check`` and ``reportgen new``.
 
 Each command is a function of the parsed arguments and the configuration, listed in
 ``COMMANDS``; a new command is a parser and one entry there.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
                             "included) with its fields, types and help.")
     s.add_argument("--json", action="store_true",
                    help="print a JSON Schema (draft 2020-12) of the data files, for editors")
+
+    n = commands.add_parser("new", help="start a new project in a new folder",
+                            description="Write a small starter project (configuration, schema, "
+                            "records, a seed, templates using the default theme, a README) that "
+                            "builds as it is.")
+    n.add_argument("folder", type=Path, metavar="DIR", help="the new project's folder (new or empty)")
+    n.add_argument("--lang", action="append", metavar="LANG",
+                   help="edition language, repeatable; the first is the seed's (default: en)")
+    n.set_defaults(verbose=False, quiet=False)
     return parser
 
 
@@ -191,6 +201,20 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 }
 
 
+def _new(args: argparse.Namespace) -> int:
+    """Write the starter project; a folder or language it cannot use is a usage error."""
+    from .scaffold import NewProjectRefused, write_project
+
+    try:
+        written = write_project(args.folder, args.lang or ["en"])
+    except NewProjectRefused as exc:
+        print(f"reportgen new: error: {exc}", file=sys.stderr)
+        return 2
+    _say(f"wrote {len(written)} files in {args.folder}; next: cd {shlex.quote(str(args.folder))} "
+         "&& reportgen build (the project's README.md explains each file)")
+    return 0
+
+
 def _say(text: str) -> None:
     """Print to stdout; a reader that went away (``| head``) is not an error."""
     try:
@@ -207,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
+        if args.command == "new":  # the one command without a project to read
+            return _new(args)
         config = _config(args)
         return COMMANDS[args.command](config, args)
     except ReportError as exc:

@@ -429,11 +429,16 @@ def _check_glosses(dataset: Dataset, source_language: Callable[[str], str],
                 if source.gloss is None:
                     continue
                 own = source_language(source.seed)
-                if own in source.gloss:
-                    problems.append(Problem(source.mark, f"gloss.{own}: the quote is already in "
+                # An edition in the seed's language reads the quote itself: "zh" reads a
+                # "zh-Hant" or "zh-Hans" seed; only the primary language subtag counts.
+                base = own.split("-")[0].lower()
+                if own in source.gloss or base in source.gloss:
+                    given = own if own in source.gloss else base
+                    problems.append(Problem(source.mark, f"gloss.{given}: the quote is already in "
                                             f"{own}; a gloss translates it into the other "
                                             "edition languages", f"remove the {own} entry"))
-                missing = [lang for lang in languages if lang != own and lang not in source.gloss]
+                missing = [lang for lang in languages
+                           if lang.split("-")[0].lower() != base and lang not in source.gloss]
                 if missing:
                     problems.append(Problem(source.mark, "gloss: missing " + ", ".join(missing),
                                             "a gloss has one entry per edition language other "

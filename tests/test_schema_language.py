@@ -373,6 +373,19 @@ def test_gloss_languages_follow_the_seed_language(project: Path) -> None:
     assert dataset.by_id["lakeside-area"]["source"].gloss == {"zh": "面积为45公顷"}
 
 
+def test_an_edition_reads_a_seed_in_a_script_of_its_language(project: Path) -> None:
+    """A zh edition needs no gloss of a zh-Hant seed; the other languages still do."""
+    edit('quote: "面积为45公顷"}', 'quote: "面积为45公顷", gloss: {en: "an area of 45 hectares"}}',
+         DATA)(project)
+    dataset = load_dataset(project / "data", LANGUAGES, project,
+                           source_language=lambda seed: "zh-Hant")
+    assert dataset.by_id["lakeside-area"]["source"].gloss == {"en": "an area of 45 hectares"}
+    edit('gloss: {en: "an area of 45 hectares"}', 'gloss: {zh: 面积, en: area}', DATA)(project)
+    with pytest.raises(ReportError) as caught:
+        load_dataset(project / "data", LANGUAGES, project, source_language=lambda seed: "zh-Hant")
+    assert "gloss.zh: the quote is already in zh" in str(caught.value)
+
+
 # --- provenance per collection ------------------------------------------------------------
 
 def test_collection_without_provenance_holds_plain_numbers(project: Path) -> None:

@@ -159,7 +159,7 @@ def test_layout_at_width(browser: Browser, briefing: Path, shots: Path, lang: st
         assert _overflow(page) <= 0, f"the page scrolls sideways at {width}px"
         page.screenshot(path=folder / "01-top.png")
         # Wide content scrolls inside its own box, never the page.
-        for target in ("tbl-landscape", "fig-concentration", "fig-timeline", "s-notes"):
+        for target in ("tbl-landscape", "fig-scale", "fig-timeline", "s-notes"):
             page.evaluate(f"document.getElementById('{target}').scrollIntoView()")
             assert _overflow(page) <= 0, f"#{target} widens the page at {width}px"
             page.screenshot(path=folder / f"02-{target}.png")
