@@ -64,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
     b.add_argument("--pdf-variant", metavar="VARIANT", choices=("pdf/a-3b", "pdf/ua-1"),
                    help="PDF variant passed to WeasyPrint: pdf/a-3b or pdf/ua-1")
+    b.add_argument("--watch", action="store_true",
+                   help="build again whenever data, seeds, templates or the configuration "
+                   "change, until Ctrl-C")
+
+    s = commands.add_parser("serve", parents=[common], help="preview while you edit",
+                            description="Serve the editions on 127.0.0.1, rebuild them on "
+                            "every change of data, seeds, templates or the configuration, "
+                            "and reload the page in the browser.")
+    s.add_argument("--port", type=int, default=0, metavar="PORT",
+                   help="port on 127.0.0.1 (default: 0, any free port; the address is printed)")
+    s.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder; the preview lives in its .preview folder (default: out)")
 
     c = commands.add_parser("check", parents=[common], help="check everything but layout",
                             description="Validate the data, check every quote and number "
@@ -119,6 +131,12 @@ def _build(config: Config, args: argparse.Namespace) -> int:
         print(f"reportgen build: error: unknown edition {', '.join(unknown)}; "
               f"configured: {', '.join(config.languages)}", file=sys.stderr)
         return 2
+    if args.watch:
+        from .watch import build_watch, print_error
+
+        once = argparse.Namespace(**{**vars(args), "watch": False})
+        return build_watch(config, lambda: _config(args), lambda c: _build(c, once),
+                           print_error)
     result = build(config, args.lang, args.format, Progress(enabled=not args.quiet))
     for warning in result.warnings:
         _LOG.warning("WeasyPrint: %s", warning)
@@ -165,6 +183,12 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(config: Config, args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(config, lambda: _config(args), args.port, args.quiet)
+
+
 def _schema(config: Config, args: argparse.Namespace) -> int:
     from .schemadoc import schema_command
 
@@ -175,6 +199,7 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "build": _build,
     "check": _check,
     "schema": _schema,
+    "serve": _serve,
 }
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..editions import Output, edition_links, file_name
 from ..exhibits import DrawnChart
@@ -21,6 +21,9 @@ from ..fonts import Families, missing_glyphs
 from ..problems import Mark, Problem, ReportError
 from .gather import STRINGS_FILE, Project
 from .plan import Plan, display
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["charts", "check", "render", "render_order"]
 
@@ -47,17 +50,19 @@ def charts(project: Project, lang: str, plan: Plan) -> dict[str, DrawnChart]:
     return drawn
 
 
-def render(project: Project, output: Output, plan: Plan) -> None:
+def render(project: Project, output: Output, plan: Plan,
+           env: jinja2.Environment | None = None) -> None:
     """Render the output's HTML into ``output.rendered``; raise ReportError on a template error.
 
     A template that exhausts the build's memory bound (memory_limit_mb) is a template
-    error at its line, like any other.
+    error at its line, like any other. A long-lived process passes its own ``env`` (from
+    ``make_environment``), whose compiled templates it keeps between renders.
     """
     from ..render import Edition, make_environment, render_edition
 
     config = project.config
     drawn = charts(project, output.lang, plan)
-    env = make_environment(config.path("templates"), config.render_timeout)
+    env = env or make_environment(config.path("templates"), config.render_timeout)
     meta = {**plan.meta, "lang": output.lang, "author": config.author.get(output.lang, ""),
             "fonts": Families(config.fonts)}
     try:
@@ -75,21 +80,39 @@ def render(project: Project, output: Output, plan: Plan) -> None:
                len(output.rendered.html), len(output.rendered.exhibits), output.rendered.notes)
 
 
-def check(project: Project, output: Output, plan: Plan) -> list[Problem]:
-    """Return what is wrong with a rendered output: missing glyphs, fetches on load."""
+def check(project: Project, output: Output, plan: Plan,
+          covered: set[str] | None = None) -> list[Problem]:
+    """Return what is wrong with a rendered output: missing glyphs, fetches on load.
+
+    A long-lived process passes ``covered``, the characters the fonts are known to have
+    (or that draw nothing): when every character of the page is among them, the glyph
+    check has nothing to find; characters checked here are added to it.
+    """
     from ..htmltext import remote_references, visible_text
 
-    texts = {output.name: visible_text(output.html)}
-    texts.update({f"chart {cid} ({output.lang})": "".join(c.strings)
-                  for cid, c in project.charts.get(output.lang, {}).items()})
-    missing = missing_glyphs(texts, plan.fonts, plan.cache)
-    problems = [_glyph_problem(project, char, places, plan) for char, places in
-                sorted(missing.items())]
+    charts = {f"chart {cid} ({output.lang})": "".join(c.strings)
+              for cid, c in project.charts.get(output.lang, {}).items()}
+    problems = []
+    if covered is None or not _known(output.html, charts.values(), covered, plan):
+        texts = {output.name: visible_text(output.html), **charts}
+        missing = missing_glyphs(texts, plan.fonts, plan.cache)
+        problems = [_glyph_problem(project, char, places, plan) for char, places in
+                    sorted(missing.items())]
     if output.fmt == "html":
         problems += [Problem(Mark(output.name), f"the page would fetch {ref} when opened",
                              "HTML editions are self-contained: inline the asset or use a "
                              "data: URI") for ref in remote_references(output.html)]
     return problems
+
+
+def _known(page: str, charts: Iterable[str], covered: set[str], plan: Plan) -> bool:
+    """Whether every character of the page (markup included) is known to have a glyph."""
+    import html
+
+    new = set(html.unescape(page)).union(*charts) - covered
+    missing = missing_glyphs({"": "".join(sorted(new))}, plan.fonts, plan.cache) if new else {}
+    covered.update(new - set(missing))
+    return not missing
 
 
 def render_order(project: Project, plan: Plan) -> list[Output]:
