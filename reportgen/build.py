@@ -46,7 +46,7 @@ __all__ = ["FORMATS", "BuildResult", "Project", "build", "gather"]
 
 FORMATS = ("pdf", "html")
 STRINGS_FILE = "strings.yaml"
-_REQUIRED_STRINGS = ("exhibit_label", "corrected_legend", "stated_as")
+_REQUIRED_STRINGS = ("exhibit_label", "stated_as")
 _LOG = logging.getLogger(__name__)
 
 
@@ -228,8 +228,11 @@ def _charts(project: Project, lang: str, cache: Path, inputs: Inputs, result: Bu
     progress.start(f"charts {lang}")
     strings = {k: v[lang] for k, v in project.strings.items()}
     store = Cache(cache, "charts", keep=256)
-    specs = chart_specs(project.dataset, _formatter(project, lang), strings)
-    charts = draw_charts(specs, _theme(project.config), store, digest(inputs.tools))
+    theme = _theme(project.config)
+    warnings: list[str] = []
+    specs = chart_specs(project.dataset, _formatter(project, lang), strings, theme, warnings)
+    result.warnings += [w for w in warnings if w not in result.warnings]
+    charts = draw_charts(specs, theme, store, digest(inputs.tools))
     result.charts += len(charts)
     result.drawn += store.misses
     progress.done(f"charts {lang}", f"{store.misses} drawn, {store.hits} cached")
@@ -399,9 +402,9 @@ def _formatter(project: Project, lang: str) -> Formatter:
 
 
 def _theme(config: Config) -> Any:
-    from .charts import Theme
+    from .exhibits import chart_theme
 
-    return Theme(font_family=tuple(config.fonts))
+    return chart_theme(config)
 
 
 def _load_strings(config: Config, problems: list[Problem]) -> dict[str, dict[str, str]]:

@@ -57,6 +57,9 @@ class Config:
     number_format: dict[str, list[list[Any]]] = _opt(
         {}, "per language, [threshold, word] pairs for printing large numbers", "raw"
     )
+    chart_theme: dict[str, Any] = _opt(
+        {}, "chart look: palette, colours, sizes, widths (see docs/charts.md)", "chart_theme"
+    )
     pdf_variant: str = _opt("", "WeasyPrint PDF variant, e.g. pdf/a-3b or pdf/ua-1", "str")
     page_limit: int = _opt(300, "a PDF with more pages than this fails the build", "int")
     render_timeout: int = _opt(300, "seconds one edition may take to lay out and write", "int")
@@ -159,6 +162,14 @@ def _raw(node: Node) -> Any:
     return {k.value: _raw(v) for k, v in node.pairs}
 
 
+def _chart_theme(node: Node) -> dict[str, Any]:
+    from .charts_model import parse_theme
+
+    raw = _raw(node)
+    parse_theme(raw)  # ValueError names the bad key; the value is kept as written
+    return dict(raw)
+
+
 _CONVERT: dict[str, Callable[[Node], Any]] = {
     "path": lambda node: Path(_scalar(node)),
     "str": _scalar,
@@ -167,5 +178,6 @@ _CONVERT: dict[str, Callable[[Node], Any]] = {
     "map": _map,
     "numbers": _numbers,
     "raw": _raw,
+    "chart_theme": _chart_theme,
 }
 

@@ -146,7 +146,7 @@ def _resolve_value(dataset: Dataset, value: Any, spec: FieldSpec, mark: Mark,
             problems.append(Problem(mark, f"{spec.name}: no record has the id {value!r}",
                                     "expected the id of a record in " + " or ".join(spec.to)))
             return value
-        if target.collection not in spec.to:
+        if spec.to and target.collection not in spec.to:  # no ``to``: any collection
             problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "
                                     f"{target.collection!r}", "expected one of " + ", ".join(spec.to)))
         return target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -16,7 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .dataset import INLINE_REF, Dataset
-from .exhibits import DrawnChart
+from .exhibits import DrawnChart, exhibit_fields
 from .formats import Formatter
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity, Record, Source, Text
@@ -246,7 +245,7 @@ class _Page:
             raise jinja2.TemplateRuntimeError(f"exhibit({rid!r}) is placed twice")
         self.exhibits.append(rid)
         chart = self.charts.get(rid)
-        svg = chart.svg if chart else ""
+        drawn = exhibit_fields(chart, self.edition.target)
         seeds = sorted({s.seed for item in record.get("series", []) for s in _sources(item["ref"])})
         return {
             "id": rid,
@@ -254,8 +253,11 @@ class _Page:
             "label": self.exhibit_label(rid),
             "record": self.view(record),
             "series": [self.view(item["ref"]) for item in record.get("series", [])],
-            "svg": Markup(svg) if self.edition.target == "html" else "",
-            "img": _data_uri(svg) if svg and self.edition.target == "pdf" else "",
+            # HTML: the wide and the narrow drawing (CSS shows one); PDF: the print one.
+            "svg": Markup(drawn["svg"]),
+            "svg_narrow": Markup(drawn["svg_narrow"]),
+            "img": drawn["img"],
+            "summary": drawn["summary"],
             "rows": list(chart.rows) if chart else [],
             "seeds": seeds,
         }
@@ -305,10 +307,6 @@ def _in_lang(page: _Page, text: Any, lang: str) -> str:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edition: Edition,
