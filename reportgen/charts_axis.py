@@ -60,10 +60,8 @@ def _log(lo: float, hi: float, n: int) -> list[float]:
         return [_clean(m * 10.0**k) for k in range(k0, k1 + 1) for m in (1.0, 2.0, 5.0)
                 if m * 10.0**k <= hi * (1 + 1e-9)]
     step = max(1, math.ceil(decades / max(n, 1)))
-    ticks = [_clean(10.0**k) for k in range(k0, k1 + 1, step)]
-    if ticks[-1] < hi * (1 - 1e-9):
-        ticks.append(_clean(10.0**(k0 + math.ceil(decades / step) * step)))
-    return ticks
+    # Count back from the top decade: the axis ends at the data's, never a decade beyond.
+    return [_clean(10.0**k) for k in range(k1, k0 - 1, -step)][::-1]
 
 
 def _ticks(lo: float, hi: float, log: bool, n: int) -> list[float]:

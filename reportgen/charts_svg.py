@@ -1,21 +1,25 @@
-"""Write chart SVG by hand: plain shapes and text, classes for CSS, the same bytes every run.
+"""Draw charts with matplotlib artists and save them as inlinable SVG with CSS classes.
 
-Every element names its ink by role in a class (``fill-text``, ``stroke-grid``,
-``fill-series-0`` …) beside a presentation attribute with the theme's colour. A stylesheet
-rule on the class beats the attribute, so the HTML edition can restyle the chart (a dark
-theme) without touching the drawing, while the PDF, which has no such rule, prints the
-theme's colours.
+Charts are painted on a matplotlib figure measured in drawing units (points at 72 dpi)
+and saved by its SVG backend with ``svg.fonttype: none`` (text stays text) and a fixed
+hash salt (the same bytes every run). Every element then names its ink by role in a class
+(``fill-text``, ``stroke-grid``, ``fill-series-0`` …) beside a presentation attribute with
+the theme's colour. A stylesheet rule on the class beats the attribute, so the HTML
+edition can restyle a chart (a dark theme) without touching the drawing, while the PDF,
+which has no such rule, prints the theme's colours.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
-from xml.sax.saxutils import escape, quoteattr
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr, unescape
 
 from .charts_model import Frame, Theme
 
-__all__ = ["Canvas", "Measure", "mid", "num", "wrap"]
+__all__ = ["Canvas", "Measure", "finish_svg", "mid", "num", "wrap"]
 
 _ROLES = ("text", "muted", "grid", "paper", "accent")
 
@@ -84,13 +88,20 @@ def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
 
 
 class Canvas:
-    """Shapes and text in drawing units from the top left; ``svg()`` writes the document."""
+    """Matplotlib artists placed in drawing units from the top left; ``svg()`` saves them.
+
+    The figure is ``frame.width`` units wide at 72 dpi, so one unit is one point of the
+    SVG matplotlib writes (the screen variants relabel it as a CSS pixel). Each artist is
+    named (its gid) by its classes and the roles of its ink; ``svg()`` turns those names
+    into classes and matplotlib's inline styles into presentation attributes, which a
+    stylesheet may override.
+    """
 
     def __init__(self, frame: Frame, theme: Theme) -> None:
         self.frame = frame
         self.theme = theme
         self.width = frame.width
-        self.parts: list[str] = []
+        self.artists: list[Any] = []
         self.strings: list[str] = []
         self.texts: list[tuple[str, float, float, float, float]] = []
         # Extra class for everything painted meanwhile (legend keys reuse the data marks).
@@ -106,82 +117,189 @@ class Canvas:
         return {"text": t.text_color, "muted": t.muted_color, "grid": t.grid_color,
                 "paper": t.paper_color, "accent": t.accent_color}[role]
 
-    def _paint(self, fill: str | None, stroke: str | None, cls: str) -> str:
+    def _gid(self, fill: str | None, stroke: str | None, cls: str) -> str:
         classes = [c for c in f"{self.tag} {cls}".split() if c]
-        attrs = []
-        if fill:
-            classes.append(f"fill-{fill}")
-            attrs.append(f'fill="{self.colour(fill)}"')
-        else:
-            attrs.append('fill="none"')
-        if stroke:
-            classes.append(f"stroke-{stroke}")
-            attrs.append(f'stroke="{self.colour(stroke)}"')
-        return f'class="{" ".join(classes)}" ' + " ".join(attrs)
+        classes += [f"fill-{fill}"] if fill else []
+        classes += [f"stroke-{stroke}"] if stroke else []
+        return _GID + " ".join(classes)
+
+    def _add(self, artist: Any) -> None:
+        # Later artists paint on top, whatever their kind (matplotlib would put lines over
+        # patches and text over both).
+        artist.set_zorder(len(self.artists) + 1)
+        self.artists.append(artist)
 
     # --- shapes ---
 
     def rect(self, x: float, y: float, w: float, h: float, *, fill: str, cls: str,
              opacity: float = 1.0) -> None:
+        from matplotlib.patches import Rectangle
+
         if w < 0:
             x, w = x + w, -w
-        extra = f' fill-opacity="{num(opacity)}"' if opacity < 1 else ""
-        self.parts.append(f'<rect {self._paint(fill, None, cls)}{extra} x="{num(x)}" '
-                          f'y="{num(y)}" width="{num(w)}" height="{num(h)}"/>')
+        self._add(Rectangle((x, y), w, h, facecolor=self.colour(fill), edgecolor="none",
+                            linewidth=0.0, alpha=opacity if opacity < 1 else None, clip_on=False,
+                            gid=self._gid(fill, None, cls)))
 
     def line(self, points: Sequence[tuple[float, float]], *, stroke: str, width: float,
              cls: str, dash: str = "") -> None:
-        pts = " ".join(f"{num(x)},{num(y)}" for x, y in points)
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(f'<polyline {self._paint(None, stroke, cls)} '
-                          f'stroke-width="{num(width)}"{extra} points="{pts}"/>')
+        from matplotlib.lines import Line2D
+
+        style: Any = (0.0, tuple(float(v) / width for v in dash.split())) if dash else "-"
+        self._add(Line2D([p[0] for p in points], [p[1] for p in points],
+                         color=self.colour(stroke), linewidth=width, linestyle=style,
+                         solid_capstyle="butt", dash_capstyle="butt", solid_joinstyle="miter",
+                         clip_on=False, gid=self._gid(None, stroke, cls)))
 
     def polygon(self, points: Sequence[tuple[float, float]], *, fill: str, cls: str,
                 opacity: float = 1.0) -> None:
-        pts = " ".join(f"{num(x)},{num(y)}" for x, y in points)
-        extra = f' fill-opacity="{num(opacity)}"' if opacity < 1 else ""
-        self.parts.append(f'<polygon {self._paint(fill, None, cls)}{extra} points="{pts}"/>')
+        from matplotlib.patches import Polygon
+
+        self._add(Polygon(list(points), closed=True, facecolor=self.colour(fill), edgecolor="none",
+                          linewidth=0.0, alpha=opacity if opacity < 1 else None, clip_on=False,
+                          gid=self._gid(fill, None, cls)))
 
     def circle(self, cx: float, cy: float, r: float, *, fill: str | None, stroke: str | None,
                width: float, cls: str, opacity: float = 1.0) -> None:
-        extra = f' stroke-width="{num(width)}"' if stroke else ""
-        if opacity < 1:
-            extra += f' fill-opacity="{num(opacity)}"'
-        self.parts.append(f'<circle {self._paint(fill, stroke, cls)}{extra} cx="{num(cx)}" '
-                          f'cy="{num(cy)}" r="{num(r)}"/>')
+        from matplotlib.patches import Circle
+
+        self._add(Circle((cx, cy), r, facecolor=self.colour(fill) if fill else "none",
+                         edgecolor=self.colour(stroke) if stroke else "none",
+                         linewidth=width if stroke else 0.0,
+                         alpha=opacity if opacity < 1 else None, clip_on=False,
+                         gid=self._gid(fill, stroke, cls)))
 
     def diamond(self, cx: float, cy: float, r: float, *, fill: str, stroke: str, width: float,
                 cls: str) -> None:
+        from matplotlib.patches import Polygon
+
         pts = [(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)]
-        self.parts.append(f'<polygon {self._paint(fill, stroke, cls)} stroke-width="{num(width)}" '
-                          'points="' + " ".join(f"{num(x)},{num(y)}" for x, y in pts) + '"/>')
+        self._add(Polygon(pts, closed=True, facecolor=self.colour(fill),
+                          edgecolor=self.colour(stroke), linewidth=width, joinstyle="miter",
+                          clip_on=False, gid=self._gid(fill, stroke, cls)))
 
     def text(self, x: float, y: float, s: str, *, size: float, width: float, role: str = "text",
              anchor: str = "start", bold: bool = False, cls: str = "") -> None:
         """Draw ``s`` with its baseline at ``y``; ``width`` is its measured advance."""
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.text import Text
+
         if not s:
             return
         self.strings.append(s)
         left = x - (width if anchor == "end" else width / 2 if anchor == "middle" else 0.0)
         self.texts.append((s, left, y - size * 0.8, left + width, y + size * 0.2))
-        attrs = f' text-anchor="{anchor}"' if anchor != "start" else ""
-        attrs += ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text {self._paint(role, None, cls)} x="{num(x)}" y="{num(y)}" '
-                          f'font-size="{num(size)}"{attrs}>{escape(s)}</text>')
+        font = FontProperties(family=list(self.theme.font_family), size=size,
+                              weight="bold" if bold else "normal")
+        ha = {"start": "left", "middle": "center", "end": "right"}[anchor]
+        # Text stays text, drawn as typed: no mathtext, no TeX.
+        self._add(Text(x, y, s, fontproperties=font, color=self.colour(role), ha=ha,
+                       va="baseline", parse_math=False, usetex=False, clip_on=False,
+                       gid=self._gid(role, None, cls)))
 
     # --- document ---
 
     def svg(self, height: float, kind: str, label: str) -> str:
-        """Return the SVG document: no declaration or comment, so it inlines as it is."""
+        """Save the artists with matplotlib's SVG backend; return an inlinable document."""
+        import matplotlib
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+        from matplotlib.figure import Figure
+
         f = self.frame
+        rc = {"svg.fonttype": "none", "svg.hashsalt": "reportgen", "svg.id": None,
+              "text.usetex": False, "text.parse_math": False, "path.simplify": False,
+              "font.family": list(self.theme.font_family)}
+        with matplotlib.rc_context(rc):  # type: ignore[arg-type]
+            fig = Figure(figsize=(f.width / 72.0, height / 72.0), dpi=72)
+            fig.patch.set_visible(False)
+            FigureCanvasSVG(fig)
+            ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+            ax.set_axis_off()
+            ax.set_xlim(0.0, f.width)
+            ax.set_ylim(height, 0.0)  # drawing units run down from the top
+            for artist in self.artists:
+                ax.add_artist(artist)
+            out = io.BytesIO()
+            fig.savefig(out, format="svg", facecolor="none",
+                        metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
         fonts = ", ".join(f"'{name}'" if " " in name else name for name in self.theme.font_family)
-        head = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-            f'class="chart chart-{kind} chart-{f.variant}" aria-label={quoteattr(label)} '
-            f'width="{num(f.width)}{f.unit}" height="{num(height)}{f.unit}" '
-            f'viewBox="0 0 {num(f.width)} {num(height)}" font-family={quoteattr(fonts)}>'
-        )
-        return head + "\n" + "\n".join(self.parts) + "\n</svg>\n"
+        head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+                f'class="chart chart-{kind} chart-{f.variant}" aria-label={quoteattr(label)} '
+                f'width="{num(f.width)}{f.unit}" height="{num(height)}{f.unit}" '
+                f'viewBox="0 0 {num(f.width)} {num(height)}" font-family={quoteattr(fonts)} '
+                'stroke-linejoin="round" stroke-linecap="butt">')
+        return finish_svg(out.getvalue().decode("utf-8"), head)
+
+
+_GID = "c:"  # marks the gids this module gives, apart from matplotlib's own element ids
+_TAG = re.compile(r"<[^>]*>")
+_ATTR = re.compile(r'\s([a-zA-Z:-]+)="([^"]*)"')
+# Inline style properties kept, as presentation attributes; the rest are matplotlib's
+# defaults or repeat the root's font.
+_KEEP = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin",
+         "stroke-linecap", "opacity", "font-size", "font-weight", "text-anchor")
+
+
+def finish_svg(text: str, head: str) -> str:
+    """Turn matplotlib's SVG into an inlinable chart.
+
+    The document starts at ``head`` (our root element); matplotlib's declaration, doctype,
+    metadata, default style sheet and element ids go; the groups that carried our gids
+    vanish, and their drawing elements get the gid's classes; inline styles become
+    presentation attributes (so CSS rules on the classes win).
+    """
+    body = text[text.index("<svg"):]
+    body = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>|<defs>\s*<style.*?</style>\s*</defs>", "",
+                  body, flags=re.S)
+    out: list[str] = [head]
+    stack: list[str | None] = []
+    pieces = re.split(r"(<[^>]*>)", body)
+    for piece in pieces[1:]:
+        if not piece.startswith("<"):
+            if piece.strip():
+                out.append(escape(unescape(piece.strip())))
+            continue
+        name = piece[1:].split(None, 1)[0].rstrip("/>")
+        if name in ("svg", "/svg"):
+            continue
+        if name == "g":
+            attrs = dict(_ATTR.findall(piece))
+            gid = attrs.get("id", "")
+            stack.append(gid[len(_GID):] if gid.startswith(_GID) else None)
+            continue
+        if name == "/g":
+            stack.pop()
+            continue
+        if name.startswith("/"):
+            out.append(piece)
+            continue
+        classes = next((c for c in reversed(stack) if c), "")
+        out.append("\n" + _element(name, piece, classes))
+    out.append("\n</svg>\n")
+    return "".join(out)
+
+
+def _element(name: str, tag: str, classes: str) -> str:
+    attrs = dict(_ATTR.findall(tag))
+    style = {k.strip(): v.strip() for k, v in (d.split(":", 1) for d in
+             attrs.pop("style", "").split(";") if ":" in d)}
+    attrs.pop("transform", None)  # rotate(-0 …) on text: no rotation
+    attrs.pop("id", None)
+    attrs.pop("clip-path", None)
+    kept = {k: style[k] for k in _KEEP if k in style}
+    if "font-size" in kept:
+        kept["font-size"] = kept["font-size"].removesuffix("px")
+    if kept.get("font-weight") in ("700", "bold"):
+        kept["font-weight"] = "bold"
+    else:
+        kept.pop("font-weight", None)
+    if kept.get("text-anchor") == "start":
+        kept.pop("text-anchor")
+    if "d" in attrs:
+        attrs["d"] = " ".join(attrs["d"].split())
+    ordered = {"class": classes, **kept, **attrs} if classes else {**kept, **attrs}
+    body = " ".join(f'{k}="{v}"' for k, v in ordered.items())
+    return f"<{name} {body}" + ("/>" if tag.endswith("/>") else ">")
 
 
 def mid(yc: float, size: float) -> float:

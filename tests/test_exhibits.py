@@ -49,14 +49,14 @@ def _line_of(project: Path, needle: str, name: str = "data/parks.yaml") -> int:
 
 @pytest.fixture
 def parks(mini: Path) -> Path:
-    """The mini project, its exhibits read by the engine's built-in declaration."""
-    schema = mini / "data" / "schema.yaml"
-    text = schema.read_text(encoding="utf-8")
-    start, end = text.index("  exhibits:\n"), text.index("  report:\n")
-    schema.write_text(text[:start] + text[end:], encoding="utf-8")
+    """The mini project (its exhibits read by the engine's built-in declaration)."""
+    assert "exhibits" not in (mini / "data" / "schema.yaml").read_text(encoding="utf-8")
     # Both screen drawings, as a theme places them.
     _edit(mini, "{{ x.svg }}", "{{ x.svg }}{{ x.svg_narrow }}", "templates/report.html.j2")
     return mini
+
+
+_VISITS = "      - {ref: visitors, label: {zh: 游客, en: Visits}, group: {zh: 年游客, en: visits a year}}\n"
 
 
 def _single_error(run: Run) -> str:
@@ -71,11 +71,15 @@ def _single_error(run: Run) -> str:
 def test_built_in_exhibits_declaration_builds(parks: Path) -> None:
     run = _build_html(parks)
     assert run.code == 0, run.err
+    assert not run.err
     html = (parks / "out" / "parks.en.html").read_text(encoding="utf-8")
     (wide, narrow) = _svgs(html)["fig-parks"]
     assert "chart-wide" in _classes(wide) and "chart-narrow" in _classes(narrow)
-    assert "over 120" in " ".join(_texts(wide))
+    assert "over 120" in " ".join(_texts(wide)) and "about 35 million visits" in " ".join(_texts(wide))
     # One bar is a key figure, not a chart: the build says so, with the place (the series).
+    _edit(parks, _VISITS, "")
+    run = _build_html(parks)
+    assert run.code == 0, run.err
     line = _line_of(parks, "series:") + 1
     assert re.search(rf"data/parks\.yaml:{line}:\d+: exhibit 'fig-parks' charts a single number",
                      run.err), run.err
@@ -97,7 +101,6 @@ def test_log_dots_build_and_say_log_scale(parks: Path) -> None:
     _edit(parks, "    chart: bars\n", "    chart: dots\n    scale: log\n")
     _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}",
           "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n"
-          "      - {ref: visitors, label: {zh: 游客, en: Visits}}\n"
           "      - {ref: lakeside-area, label: {zh: 湖滨, en: Lakeside}}")
     strings = parks / "templates" / "strings.yaml"
     strings.write_text(strings.read_text(encoding="utf-8") + textwrap.dedent("""\
@@ -156,7 +159,7 @@ def test_timeline_needs_dated_records(parks: Path) -> None:
 
 def test_twenty_thousand_bars_fail_fast_with_the_place(parks: Path) -> None:
     items = "".join("      - {ref: park-count}\n" for _ in range(20_000))
-    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n", items)
+    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n" + _VISITS, items)
     started = time.perf_counter()
     err = _single_error(_build_html(parks))
     elapsed = time.perf_counter() - started
