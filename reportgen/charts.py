@@ -108,7 +108,7 @@ def _draw(spec: ChartSpec, theme: Theme, f: Frame, m: Measure) -> tuple[str, lis
     canvas, height = _DRAW[spec.kind](spec, theme, f, m)
     label = spec.summary or "; ".join(f"{i.label}: {i.text}" for i in spec.items) or \
         "; ".join(f"{e.when_text}: {e.label}" for e in spec.events)
-    return canvas.svg(height, spec.kind, label), canvas.strings
+    return canvas.svg(height, spec.kind, label, m), canvas.strings
 
 
 def check_spec(spec: ChartSpec, theme: Theme) -> None:

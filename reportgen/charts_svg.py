@@ -31,27 +31,64 @@ def num(value: float) -> str:
 
 
 class Measure:
-    """Text widths in drawing units, from matplotlib's font machinery (loaded on first use).
+    """Text extents in drawing units, from matplotlib's FreeType fonts (loaded on first use).
 
-    Widths are unhinted advances, as PDF and browser text layout use them, with a little
-    room added for renderers that space glyphs a hair wider.
+    A width is the sum of the unhinted advances (as PDF and browser text layout use them)
+    of each character in the first font of the theme's list that has it, kerned; each
+    character is loaded once per size. A little room is added for renderers that space
+    glyphs a hair wider.
     """
 
     def __init__(self, theme: Theme) -> None:
-        from matplotlib.font_manager import FontProperties
-        from matplotlib.textpath import TextToPath
+        from matplotlib import ft2font
+        from matplotlib.font_manager import FontProperties, findfont, get_font
 
-        self._path = TextToPath()
-        self._props = FontProperties
-        self._family = list(theme.font_family)
-        self._cache: dict[tuple[str, float, str], float] = {}
+        flags = getattr(ft2font, "LoadFlags", None)
+        self._no_hinting = flags.NO_HINTING if flags is not None \
+            else ft2font.LOAD_NO_HINTING  # type: ignore[attr-defined]  # matplotlib < 3.10
+        kerning = getattr(ft2font, "Kerning", None)
+        self._unscaled = kerning.UNSCALED if kerning is not None \
+            else ft2font.KERNING_UNSCALED  # type: ignore[attr-defined]  # matplotlib < 3.10
+        self._fonts: dict[str, list[Any]] = {}
+        for weight in ("normal", "bold"):
+            files = [findfont(FontProperties(family=[name], weight=weight))
+                     for name in theme.font_family]
+            self._fonts[weight] = [get_font(path) for path in dict.fromkeys(files)]
+        self._glyphs: dict[tuple[str, str], tuple[Any, int, float]] = {}
+        self._cache: dict[tuple[str, float, str], tuple[float, float, float]] = {}
+
+    def _glyph(self, char: str, weight: str) -> tuple[Any, int, float]:
+        """(font, glyph index, advance per unit of size) of ``char``."""
+        key = (char, weight)
+        if key not in self._glyphs:
+            fonts = self._fonts[weight]
+            font = next((f for f in fonts if f.get_char_index(ord(char))), fonts[0])
+            font.set_size(100.0, 72)
+            glyph = font.load_char(ord(char), flags=self._no_hinting)
+            self._glyphs[key] = (font, font.get_char_index(ord(char)),
+                                 glyph.linearHoriAdvance / 65536.0 / 100.0)
+        return self._glyphs[key]
 
     def width(self, text: str, size: float, weight: str = "normal") -> float:
+        return self.metrics(text, size, weight)[0] * 1.02
+
+    def metrics(self, text: str, size: float, weight: str = "normal") -> tuple[float, float, float]:
+        """Return (width, height, descent) of ``text`` at ``size``, unhinted."""
+        weight = "bold" if weight == "bold" else "normal"
         key = (text, size, weight)
         if key not in self._cache:
-            prop = self._props(family=self._family, size=size, weight=weight)
-            w, _, _ = self._path.get_text_width_height_descent(text, prop, ismath=False)
-            self._cache[key] = float(w) * 1.02
+            width = 0.0
+            previous: tuple[Any, int, float] | None = None
+            for char in text:
+                glyph = self._glyph(char, weight)
+                width += glyph[2] * size
+                if previous is not None and previous[0] is glyph[0]:
+                    font = glyph[0]
+                    # Kerning in font units, scaled to the size.
+                    kern = font.get_kerning(previous[1], glyph[1], self._unscaled)
+                    width += kern / font.units_per_EM * size
+                previous = glyph
+            self._cache[key] = (width, size * 1.16, size * 0.24)
         return self._cache[key]
 
 
@@ -199,10 +236,15 @@ class Canvas:
 
     # --- document ---
 
-    def svg(self, height: float, kind: str, label: str) -> str:
-        """Save the artists with matplotlib's SVG backend; return an inlinable document."""
+    def svg(self, height: float, kind: str, label: str, measure: Measure | None = None) -> str:
+        """Save the artists with matplotlib's SVG backend; return an inlinable document.
+
+        ``measure`` lends matplotlib's text layout its (cached) font metrics; the SVG
+        backend would otherwise trace every string at a hundred times its size.
+        """
         import matplotlib
-        from matplotlib.backends.backend_svg import FigureCanvasSVG
+        from matplotlib.backends.backend_mixed import MixedModeRenderer
+        from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
         from matplotlib.figure import Figure
 
         f = self.frame
@@ -219,20 +261,37 @@ class Canvas:
             ax.set_ylim(height, 0.0)  # drawing units run down from the top
             for artist in self.artists:
                 ax.add_artist(artist)
-            out = io.BytesIO()
-            fig.savefig(out, format="svg", facecolor="none",
-                        metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+            out = io.StringIO()
+            # What FigureCanvasSVG.print_svg does, with a renderer that measures text fast.
+            renderer = _renderer(RendererSVG, measure or Measure(self.theme))(
+                f.width, height, out, image_dpi=72,
+                metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+            mixed: Any = MixedModeRenderer(  # type: ignore[no-untyped-call]
+                fig, f.width / 72.0, height / 72.0, 72, renderer)
+            fig.draw(mixed)
+            mixed.finalize()
         fonts = ", ".join(f"'{name}'" if " " in name else name for name in self.theme.font_family)
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
                 f'class="chart chart-{kind} chart-{f.variant}" aria-label={quoteattr(label)} '
                 f'width="{num(f.width)}{f.unit}" height="{num(height)}{f.unit}" '
                 f'viewBox="0 0 {num(f.width)} {num(height)}" font-family={quoteattr(fonts)} '
                 'stroke-linejoin="round" stroke-linecap="butt">')
-        return finish_svg(out.getvalue().decode("utf-8"), head)
+        return finish_svg(out.getvalue(), head)
+
+
+def _renderer(base: Any, measure: Measure) -> Any:
+    """A subclass of matplotlib's SVG renderer that takes text extents from ``measure``."""
+
+    class Renderer(base):  # type: ignore[misc]
+        def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
+            weight = prop.get_weight()
+            bold = weight == "bold" or (isinstance(weight, int) and weight >= 600)
+            return measure.metrics(s, prop.get_size_in_points(), "bold" if bold else "normal")
+
+    return Renderer
 
 
 _GID = "c:"  # marks the gids this module gives, apart from matplotlib's own element ids
-_TAG = re.compile(r"<[^>]*>")
 _ATTR = re.compile(r'\s([a-zA-Z:-]+)="([^"]*)"')
 # Inline style properties kept, as presentation attributes; the rest are matplotlib's
 # defaults or repeat the root's font.
