@@ -18,7 +18,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _svgs(html: str) -> dict[str, list[ET.Element]]:
     """Every inline chart SVG of a page, by the id of the figure holding it."""
     found: dict[str, list[ET.Element]] = {}
-    for fid, body in re.findall(r'<figure id="([^"]+)"(.*?)</figure>', html, re.S):
+    for fid, body in re.findall(r'<figure\b[^>]*\bid="([^"]+)"(.*?)</figure>', html, re.S):
         found[fid] = [ET.fromstring(s) for s in re.findall(r"<svg .*?</svg>", body, re.S)]
     return found
 
@@ -410,7 +410,7 @@ def test_briefing_charts_are_honest(briefing_build: tuple[Path, Run]) -> None:
         # Every chart's accessible name states its numbers.
         parser = _Figures()
         parser.feed(html)
-        assert len(parser.summaries) == len(charts)
+        assert len(parser.summaries) == len([svgs for svgs in charts.values() if svgs]) >= 8
         assert all(re.search(r"\d", s) for s in parser.summaries.values())
     en = " ".join(_texts(_svgs((out / "briefing.en.html").read_text(encoding="utf-8"))["fig-timeline"][0]))
     assert en.count("source says 2025") >= 6

@@ -82,7 +82,9 @@ _INK = """() => {
     }
     for (const m of svg.querySelectorAll('.bar, .dot, .event-mark, .bound-arrow')) {
       const s = getComputedStyle(m);
-      const ink = m.classList.contains('event-corrected') ? s.stroke : s.fill;
+      // Hollow marks (open circles, corrected dates) are drawn by their outline.
+      const hollow = m.classList.contains('event-corrected') || m.classList.contains('bound-open');
+      const ink = hollow ? s.stroke : s.fill;
       const r = ratio(rgb(ink), rgb(bg));
       if (r < 3 && !m.classList.contains('bar-ceiling')) low.push([m.getAttribute('class'), r.toFixed(2)]);
     }
