@@ -144,7 +144,8 @@ def _resolve_value(dataset: Dataset, value: Any, spec: FieldSpec, mark: Mark,
         target = dataset.by_id.get(value)
         if target is None:
             problems.append(Problem(mark, f"{spec.name}: no record has the id {value!r}",
-                                    "expected the id of a record in " + " or ".join(spec.to)))
+                                    "expected the id of a record" + (" in " + " or ".join(spec.to)
+                                                                     if spec.to else "")))
             return value
         if spec.to and target.collection not in spec.to:  # no ``to``: any collection
             problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "

@@ -56,7 +56,13 @@ def parks(mini: Path) -> Path:
     return mini
 
 
-_VISITS = "      - {ref: visitors, label: {zh: 游客, en: Visits}, group: {zh: 年游客, en: visits a year}}\n"
+_PARKS = "{ref: park-count, label: {zh: 公园, en: Parks}}"
+_VISITS = "{ref: visitors, label: {zh: 游客, en: Visits}, group: {zh: 年游客, en: visits a year}}"
+
+
+def _series(project: Path, *items: str) -> None:
+    """Give the fixture's chart these series items, one a line."""
+    _edit(project, f"      [{_PARKS}, {_VISITS}]\n", "".join(f"      - {i}\n" for i in items))
 
 
 def _single_error(run: Run) -> str:
@@ -77,7 +83,7 @@ def test_built_in_exhibits_declaration_builds(parks: Path) -> None:
     assert "chart-wide" in _classes(wide) and "chart-narrow" in _classes(narrow)
     assert "over 120" in " ".join(_texts(wide)) and "about 35 million visits" in " ".join(_texts(wide))
     # One bar is a key figure, not a chart: the build says so, with the place (the series).
-    _edit(parks, _VISITS, "")
+    _series(parks, _PARKS)
     run = _build_html(parks)
     assert run.code == 0, run.err
     line = _line_of(parks, "series:") + 1
@@ -99,9 +105,7 @@ def test_log_bars_are_refused_at_the_scale_line(parks: Path) -> None:
 
 def test_log_dots_build_and_say_log_scale(parks: Path) -> None:
     _edit(parks, "    chart: bars\n", "    chart: dots\n    scale: log\n")
-    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}",
-          "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n"
-          "      - {ref: lakeside-area, label: {zh: 湖滨, en: Lakeside}}")
+    _series(parks, _PARKS, _VISITS, "{ref: lakeside-area, label: {zh: 湖滨, en: Lakeside}}")
     strings = parks / "templates" / "strings.yaml"
     strings.write_text(strings.read_text(encoding="utf-8") + textwrap.dedent("""\
         bound_legend_eq: {zh: 确数, en: exact figure}
@@ -119,10 +123,7 @@ def test_log_dots_build_and_say_log_scale(parks: Path) -> None:
 
 
 def test_series_item_problems_point_into_the_series(parks: Path) -> None:
-    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}",
-          "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n"
-          "      - {ref: lakeside}\n"
-          "      - {ref: park-count}")
+    _series(parks, _PARKS, "{ref: lakeside}", "{ref: park-count}")
     err = _single_error(_build_html(parks))
     series, item = _line_of(parks, "series:"), _line_of(parks, "{ref: lakeside}")
     found = re.findall(r"data/parks\.yaml:(\d+):\d+: exhibit 'fig-parks': (.*)", err)
@@ -135,9 +136,8 @@ def test_series_item_problems_point_into_the_series(parks: Path) -> None:
 
 def test_one_axis_one_unit(parks: Path) -> None:
     _edit(parks, "    chart: bars\n", "    chart: grouped-bars\n")
-    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}",
-          "      - {ref: park-count, label: {zh: 公园, en: Parks}, group: {zh: 甲, en: A}}\n"
-          "      - {ref: lakeside-area, label: {zh: 公园, en: Parks}, group: {zh: 乙, en: B}}")
+    _series(parks, "{ref: park-count, label: {zh: 公园, en: Parks}, group: {zh: 甲, en: A}}",
+            "{ref: lakeside-area, label: {zh: 公园, en: Parks}, group: {zh: 乙, en: B}}")
     err = _single_error(_build_html(parks))
     assert re.search(r"data/parks\.yaml:\d+:\d+: exhibit 'fig-parks': a grouped-bars chart has one "
                      r"value axis, in 'count'; this item is in 'hectares'", err), err
@@ -158,8 +158,7 @@ def test_timeline_needs_dated_records(parks: Path) -> None:
 
 
 def test_twenty_thousand_bars_fail_fast_with_the_place(parks: Path) -> None:
-    items = "".join("      - {ref: park-count}\n" for _ in range(20_000))
-    _edit(parks, "      - {ref: park-count, label: {zh: 公园, en: Parks}}\n" + _VISITS, items)
+    _series(parks, *["{ref: park-count}"] * 20_000)
     started = time.perf_counter()
     err = _single_error(_build_html(parks))
     elapsed = time.perf_counter() - started
