@@ -323,7 +323,7 @@ def _write_all(config: Config, outputs: list[_Output], processes: dict[str, Pref
             except JobFailed as exc:
                 raise ReportError(Problem(Mark(str(exc).split(":", 1)[0]),
                                           str(exc).split(": ", 1)[-1])) from None
-            result.warnings += [f"{name}: {w}" for w in pdf.warnings]
+            result.warnings += [f"WeasyPrint: {name}: {w}" for w in pdf.warnings]
             problems += [Problem(Mark(name), e) for e in pdf.errors]
             result.pages[name] = pdf.pages
             progress.done(f"pdf {name}", f"{pdf.pages} pages")

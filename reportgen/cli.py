@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     for warning in result.warnings:
-        _LOG.warning("WeasyPrint: %s", warning)
+        _LOG.warning("%s", warning)
     if not args.quiet:
         print(_summary(result))
     return 0
