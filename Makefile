@@ -9,8 +9,10 @@ NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 
 .PHONY: build test check bench lint clean system-build system-test
 
+# reportgen never runs git itself (a project's .git/config could name a program to run); this
+# repository is ours, so its last commit dates the report, as reproducible builds expect.
 build: system-build $(STAMP)
-	$(PY) -m reportgen build
+	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)}" $(PY) -m reportgen build
 
 test: system-test $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest

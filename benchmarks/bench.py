@@ -175,21 +175,16 @@ def final_html(project: Path, lang: str, dest: Path) -> None:
 
 
 def _dump_html(project: Path, lang: str, dest: Path) -> None:
-    import importlib
-
     from reportgen.config import load_config
-    from reportgen.manifest import fingerprint
-    from reportgen.progress import Progress
+    from reportgen.stages.gather import gather
+    from reportgen.stages.plan import plan
+    from reportgen.stages.render import render
 
-    b = importlib.import_module("reportgen.build")
     config = load_config(project)
-    gathered = b.gather(config)
-    fonts, meta = b._fonts_and_meta(config)
-    inputs = fingerprint(config, meta["date"], fonts)
-    charts = b._charts(gathered, lang, config.path("out") / ".cache", inputs, b.BuildResult(),
-                       Progress(False))
-    output = b._Output(lang, "pdf", dest, dest)
-    dest.write_text(b._render(gathered, output, charts, meta).html, encoding="utf-8")
+    work = plan(config, [lang], ["pdf"])
+    output = (work.outputs + work.unchanged)[0]
+    render(gather(config), output, work)
+    dest.write_text(output.html, encoding="utf-8")
 
 
 def pdf_fonts(pdf: Path) -> str:

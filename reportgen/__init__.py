@@ -1,7 +1,6 @@
 """Build sourced, bilingual PDF and HTML reports from YAML data and Jinja templates.
 
-The data flow is one line: config → load and validate data → charts → render HTML →
-write PDF and HTML → out/.
+A build runs five stages (``reportgen.stages``): plan → gather → render → layout → write.
 """
 
 from __future__ import annotations

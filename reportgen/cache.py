@@ -1,4 +1,8 @@
-"""Keep build products in out/.cache, addressed by a hash of everything they depend on."""
+"""Keep build products in out/.cache, addressed by a hash of everything they depend on.
+
+The cache is as trusted as the output folder it lives in (see docs/hardening.md): its
+checksums catch damage, not forgery. Whoever can write out/.cache can write out/ itself.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,35 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
+import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cache", "digest"]
+__all__ = ["Cache", "digest", "read_regular", "write_atomic"]
 
 _MAGIC = b"reportgen-cache-1\n"
+_STALE_TEMP_SECONDS = 3600
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file created exclusively beside it, then rename.
+
+    The temporary name is random (``mkstemp``): a link planted in the folder is never
+    followed. Raises OSError; callers that only save time ignore it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 def digest(*parts: Any) -> str:
@@ -28,6 +54,19 @@ def digest(*parts: Any) -> str:
             h.update(b"j%d:" % len(text))
             h.update(text)
     return h.hexdigest()
+
+
+_MAX_ENTRY = 256 * 1024 * 1024
+
+
+def read_regular(path: Path) -> bytes:
+    """Read a regular file, never a link, device or pipe, and never more than an entry may be."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_ENTRY:
+            raise OSError(f"{path.name}: not a cache entry")
+        return handle.read(_MAX_ENTRY + 1)
 
 
 class Cache:
@@ -49,7 +88,7 @@ class Cache:
     def get(self, key: str) -> bytes | None:
         """Return the stored bytes for ``key``, or None when absent or corrupt."""
         try:
-            raw = self._path(key).read_bytes()
+            raw = read_regular(self._path(key))
         except OSError:
             self.misses += 1
             return None
@@ -66,24 +105,23 @@ class Cache:
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` atomically; a failure to store is not an error."""
         check = hashlib.sha256(data).hexdigest().encode("ascii")
-        path = self._path(key)
-        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                handle.write(_MAGIC + check + b"\n" + data)
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), _MAGIC + check + b"\n" + data)
 
     def prune(self, used: Iterable[str] = ()) -> None:
         """Drop the least recently used entries beyond ``keep``, never one in ``used``."""
         keep = set(used)
         try:
-            entries = sorted((p for p in self.folder.iterdir() if not p.name.startswith(".")),
+            names = list(self.folder.iterdir())
+            entries = sorted((p for p in names if not p.name.startswith(".")),
                              key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            # Temporary files of a writer that was killed; a live one is seconds old.
+            old = time.time() - _STALE_TEMP_SECONDS
+            entries += [p for p in names if p.name.startswith(".") and p.name.endswith(".tmp")
+                        and p.stat().st_mtime < old]
         except OSError:
             return
         for path in entries[self.keep:]:
             if path.name not in keep:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)

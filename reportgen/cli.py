@@ -1,36 +1,53 @@
-"""Command line: ``reportgen build`` and ``reportgen check``."""
+"""Command line: ``reportgen build`` and ``reportgen check``.
+
+Each command is a function of the parsed arguments and the configuration, listed in
+``COMMANDS``; a new command is a parser and one entry there.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .build import FORMATS, BuildResult, build, gather
-from .config import load_config
+from .config import Config, load_config, parse_set
+from .editions import FORMATS
 from .problems import ReportError
 from .progress import Progress
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "main"]
 
 _LOG = logging.getLogger("reportgen")
+# Libraries whose own logging is theirs: shown from WARNING up, also with -v.
+_QUIET_LIBRARIES = ("weasyprint", "fontTools", "matplotlib", "PIL")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="reportgen", description="Build sourced, bilingual PDF and HTML reports.")
+        prog="reportgen", description="Build sourced PDF and HTML reports in one or more "
+        "languages.")
     parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
                         help="project folder holding reportgen.yaml (default: .)")
+    common.add_argument("--config", type=Path, metavar="FILE",
+                        help="read this configuration file instead of reportgen.yaml; paths "
+                        "in it are relative to the project folder")
+    common.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="sets", help="set a configuration key, typed and checked as in "
+                        "the file (YAML value); repeatable, e.g. --set basename=summary")
     common.add_argument("--data", type=Path, metavar="DIR", help="data folder (default: data)")
     common.add_argument("--seeds", type=Path, metavar="DIR",
                         help="seed texts folder (default: seeds)")
+    common.add_argument("--templates", type=Path, metavar="DIR",
+                        help="templates folder (default: templates)")
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true",
                        help="log each step; show tracebacks of internal errors")
@@ -43,46 +60,117 @@ def _parser() -> argparse.ArgumentParser:
                    help="edition to build, repeatable (default: all configured)")
     b.add_argument("--format", action="append", choices=FORMATS,
                    help="output format, repeatable (default: pdf and html)")
-    b.add_argument("--templates", type=Path, metavar="DIR",
-                   help="templates folder (default: templates)")
     b.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
     b.add_argument("--pdf-variant", metavar="VARIANT", choices=("pdf/a-3b", "pdf/ua-1"),
                    help="PDF variant passed to WeasyPrint: pdf/a-3b or pdf/ua-1")
 
-    c = commands.add_parser("check", parents=[common], help="verify the data against the seeds",
+    c = commands.add_parser("check", parents=[common], help="check everything but layout",
                             description="Validate the data, check every quote and number "
-                            "against its seed and report which seed sentences are cited.")
+                            "against its seed, render every template of every edition and "
+                            "report which seed sentences are cited.")
     c.add_argument("--strict", action="store_true",
                    help="fail when a seed sentence is neither cited nor excluded")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 build error, 2 usage)."""
-    args = _parser().parse_args(argv)
-    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr,
-                        level=logging.DEBUG if args.verbose else
-                        logging.WARNING if args.quiet else logging.INFO)
-    if not args.verbose:
-        # WeasyPrint and fontTools talk at INFO; their warnings still come through.
-        for name in ("weasyprint", "fontTools", "matplotlib"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    """Show reportgen's own steps with -v; libraries speak only from WARNING up."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(
+        "%(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    _LOG.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _config(args: argparse.Namespace) -> Config:
     overrides = {
-        "data": args.data, "seeds": args.seeds,
-        "templates": getattr(args, "templates", None), "out": getattr(args, "out", None),
-        "pdf_variant": getattr(args, "pdf_variant", None),
+        "data": args.data, "seeds": args.seeds, "templates": args.templates,
+        "out": getattr(args, "out", None), "pdf_variant": getattr(args, "pdf_variant", None),
     }
+    sets = [parse_set(item) for item in args.sets]
+    return load_config(args.project.resolve(), overrides, config_file=args.config, sets=sets)
+
+
+def _build(config: Config, args: argparse.Namespace) -> int:
+    from .build import build
+
+    unknown = sorted(set(args.lang or []) - set(config.languages))
+    if unknown:
+        print(f"reportgen build: error: unknown edition {', '.join(unknown)}; "
+              f"configured: {', '.join(config.languages)}", file=sys.stderr)
+        return 2
+    result = build(config, args.lang, args.format, Progress(enabled=not args.quiet))
+    for warning in result.warnings:
+        _LOG.warning("%s", warning)
+    if not args.quiet:
+        _say(_summary(result))
+    return 0
+
+
+def _summary(result: Any) -> str:
+    """Return the one-line account of a build."""
+    if not result.files:
+        names = " ".join(p.name for p in result.unchanged)
+        return (f"up to date: {len(result.unchanged)} files ({names}) unchanged; "
+                f"{result.seconds:.2f} s")
+    pages = ", ".join(f"{k} {v} pages" for k, v in sorted(result.pages.items()))
+    names = " ".join(p.name for p in result.files)
+    kept = f"; {len(result.unchanged)} unchanged" if result.unchanged else ""
+    return (f"built {len(result.files)} files ({names}){kept}; {pages or 'no PDF'}; "
+            f"{result.charts} charts ({result.drawn} drawn); {result.seconds:.1f} s")
+
+
+def _check(config: Config, args: argparse.Namespace) -> int:
+    from .build import check
+    from .provenance import coverage
+
+    project = check(config, Progress(enabled=not args.quiet))
+    report = coverage(project.dataset, project.seeds)
+    uncited = sum(len(c.uncited) for c in report)
+    if not args.quiet:
+        outputs = len(config.languages) * len(FORMATS)
+        lines = [f"ok: {project.records} records; every quote, stated number and reference "
+                 f"checks out; all {outputs} outputs render (layout not tried)"]
+        for c in report:
+            lines.append(f"{c.seed}: {c.cited}/{c.total} sentences cited, {len(c.excluded)} "
+                         f"excluded, {len(c.uncited)} uncited")
+            lines += [f"  excluded: {sentence[:60]} — {reason}" for sentence, reason in c.excluded]
+            lines += [f"  uncited: {sentence}" for sentence in c.uncited]
+        _say("\n".join(lines))
+    if args.strict and uncited:
+        print(f"error: {uncited} seed sentences are neither cited nor excluded", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
+    "build": _build,
+    "check": _check,
+}
+
+
+def _say(text: str) -> None:
+    """Print to stdout; a reader that went away (``| head``) is not an error."""
     try:
-        config = load_config(args.project.resolve(), overrides)
-        unknown = sorted(set(getattr(args, "lang", None) or []) - set(config.languages))
-        if unknown:
-            print(f"reportgen build: error: unknown edition {', '.join(unknown)}; "
-                  f"configured: {', '.join(config.languages)}", file=sys.stderr)
-            return 2
-        if args.command == "check":
-            return _check(config, args.strict, args.quiet)
-        result = build(config, args.lang, args.format,
-                       Progress(enabled=not args.quiet))
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Later writes (and the interpreter's final flush) must not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 build error, 2 usage, 130 Ctrl-C)."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        config = _config(args)
+        return COMMANDS[args.command](config, args)
     except ReportError as exc:
         count = len(exc.problems)
         print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written",
@@ -99,45 +187,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
               file=sys.stderr)
         return 1
-    for warning in result.warnings:
-        _LOG.warning("%s", warning)
-    if not args.quiet:
-        print(_summary(result))
-    return 0
-
-
-def _summary(result: BuildResult) -> str:
-    """Return the one-line account of a build."""
-    if not result.files:
-        names = " ".join(p.name for p in result.unchanged)
-        return (f"up to date: {len(result.unchanged)} files ({names}) unchanged; "
-                f"{result.seconds:.2f} s")
-    pages = ", ".join(f"{k} {v} pages" for k, v in sorted(result.pages.items()))
-    names = " ".join(p.name for p in result.files)
-    kept = f"; {len(result.unchanged)} unchanged" if result.unchanged else ""
-    return (f"built {len(result.files)} files ({names}){kept}; {pages or 'no PDF'}; "
-            f"{result.charts} charts ({result.drawn} drawn); {result.seconds:.1f} s")
-
-
-def _check(config: object, strict: bool, quiet: bool) -> int:
-    from .config import Config
-    from .provenance import coverage
-
-    assert isinstance(config, Config)
-    project = gather(config)
-    report = coverage(project.dataset, project.seeds)
-    records = sum(len(v) for v in project.dataset.collections.values())
-    uncited = sum(len(c.uncited) for c in report)
-    if not quiet:
-        print(f"ok: {records} records; every quote, stated number and reference checks out")
-        for c in report:
-            print(f"{c.seed}: {c.cited}/{c.total} sentences cited, {len(c.excluded)} excluded, "
-                  f"{len(c.uncited)} uncited")
-            for sentence, reason in c.excluded:
-                print(f"  excluded: {sentence[:60]} — {reason}")
-            for sentence in c.uncited:
-                print(f"  uncited: {sentence}")
-    if strict and uncited:
-        print(f"error: {uncited} seed sentences are neither cited nor excluded", file=sys.stderr)
-        return 1
-    return 0

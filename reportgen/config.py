@@ -1,25 +1,37 @@
-"""Declare the project configuration and read it from ``reportgen.yaml``."""
+"""Declare the project configuration and read it from ``reportgen.yaml``.
+
+``Config`` is the schema: one line per key with its default, its help and its kind (how
+``settings.py`` reads and checks it). ``reportgen.yaml``, ``--config FILE`` and
+``--set key=value`` all go through the same kinds, so a value is typed and checked the
+same way wherever it comes from.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .problems import Problem, ReportError
-from .yamlload import Map, Node, Scalar, Seq, load_file
+from .problems import Mark, Problem, ReportError
+from .settings import KINDS
+from .yamlload import Map, Node, Scalar, load_bytes, load_file
 
-__all__ = ["CONFIG_FILE", "Config", "config_help", "load_config"]
+__all__ = ["CONFIG_FILE", "Config", "config_help", "load_config", "parse_set"]
 
 CONFIG_FILE = "reportgen.yaml"
 
 
 def _opt(default: Any, help: str, kind: str) -> Any:
-    """Declare one configuration key: its default, its help line and its YAML kind."""
+    """Declare one configuration key: its default, its help line and its kind."""
+    assert kind in KINDS, kind
     if isinstance(default, list | dict):
         return field(default_factory=lambda: _copy(default), metadata={"help": help, "kind": kind})
     return field(default=default, metadata={"help": help, "kind": kind})
+
+
+def _internal(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help, "kind": "internal"})
 
 
 def _copy(value: Any) -> Any:
@@ -34,36 +46,56 @@ def _copy(value: Any) -> Any:
 class Config:
     """Every setting of a project, with its default and help, in one place."""
 
-    root: Path = field(default=Path("."), metadata={"help": "project folder", "kind": "internal"})
+    root: Path = _internal(Path("."), "project folder")
+    source: str = _internal(CONFIG_FILE, "the configuration file, as errors name it")
+    source_path: Path | None = _internal(None, "the configuration file read, if any")
+    marks: Mapping[str, Mark] = field(default_factory=dict, compare=False, metadata={
+        "help": "where each key was set, for messages", "kind": "internal"})
     data: Path = _opt(Path("data"), "folder of YAML data files and their schema.yaml", "path")
     seeds: Path = _opt(Path("seeds"), "folder of source texts that quotes are checked against", "path")
     templates: Path = _opt(Path("templates"), "folder of Jinja templates, CSS and assets", "path")
     out: Path = _opt(Path("out"), "folder the outputs are written to", "path")
     template: str = _opt("report.html.j2", "entry template, relative to the templates folder", "str")
-    basename: str = _opt("report", "output file name stem: <basename>.<lang>.pdf", "str")
-    languages: list[str] = _opt(["en"], "edition languages, in build order", "list")
-    html_lang: dict[str, str] = _opt({}, "BCP 47 tag per edition for the lang attribute", "map")
+    basename: str = _opt("report", "output file name stem, a plain name (no folders)", "name")
+    output_name: str = _opt(
+        "", "output file name pattern without extension, from {basename} and {lang}; default "
+        "{basename}.{lang} with several languages, {basename} with one", "pattern")
+    languages: list[str] = _opt(["en"], "edition languages, in build order (Babel must know each)",
+                                "languages")
+    html_lang: dict[str, str] = _opt({}, "BCP 47 tag per edition for the lang attribute", "html_lang")
     author: dict[str, str] = _opt({}, "who prepared the report, per language", "map")
-    date: str = _opt("", "report date YYYY-MM-DD; default SOURCE_DATE_EPOCH, else today", "str")
+    date: str = _opt("", "report date YYYY-MM-DD; default SOURCE_DATE_EPOCH, else the newest "
+                     "data file's date", "date")
     fonts: list[str] = _opt(
-        ["Noto Sans CJK SC"], "font families every character must be covered by", "list"
-    )
+        ["Noto Sans CJK SC"], "font families every character must be covered by; templates "
+        "get them as fonts", "families")
     font_packages: str = _opt(
-        "fonts-noto-cjk", "system package that provides the fonts (named in errors)", "str"
-    )
+        "fonts-noto-cjk", "system package that provides the fonts (named in errors)", "str")
+    # --- numbers: how sources print them, how editions print them (see numbers.py) ---
+    source_language: str = _opt(
+        "", "BCP 47 tag of the language the seeds are written in; default: the first edition "
+        "language", "language")
+    seed_languages: dict[str, str] = _opt(
+        {}, "per seed file name, its language where it is not source_language", "language-map")
     scale_words: dict[str, float] = _opt(
-        {}, "characters that multiply a stated number, e.g. 万: 10000", "numbers"
-    )
+        {}, "words that multiply the number before them, added to CLDR's for every source "
+        "language, e.g. bn: 1.0e9", "factors")
+    numerals: dict[str, dict[str, dict[str, float]]] = _opt(
+        {}, "per language, numerals written with characters: {digits, units, groups}, "
+        "e.g. zh: {digits: {一: 1}, units: {十: 10}, groups: {万: 1.0e4}}", "numerals")
     number_format: dict[str, list[list[Any]]] = _opt(
-        {}, "per language, [threshold, word] pairs for printing large numbers", "raw"
-    )
+        {}, "per language, [threshold, word] pairs that replace CLDR's compact form "
+        "(a house style, e.g. en: [[1.0e9, bn]])", "steps")
     chart_theme: dict[str, Any] = _opt(
-        {}, "chart look: palette, colours, sizes, widths (see docs/charts.md)", "chart_theme"
-    )
+        {}, "chart look: palette, colours, text sizes, print and screen widths, most items "
+        "per chart (docs/charts.md)", "chart_theme")
     pdf_variant: str = _opt("", "WeasyPrint PDF variant, e.g. pdf/a-3b or pdf/ua-1", "str")
-    page_limit: int = _opt(300, "a PDF with more pages than this fails the build", "int")
-    render_timeout: int = _opt(300, "seconds one edition may take to lay out and write", "int")
-    memory_limit_mb: int = _opt(2048, "address-space limit of the rendering process, MiB", "int")
+    page_limit: int = _opt(300, "a PDF with more pages than this fails the build (1-100000)",
+                           "pages")
+    render_timeout: int = _opt(300, "seconds one edition may take to render or lay out "
+                               "(1-86400)", "seconds")
+    memory_limit_mb: int = _opt(2048, "address-space limit of the build and its rendering "
+                                "processes, MiB (64-1048576)", "megabytes")
 
     def path(self, name: str) -> Path:
         """Return the configured folder ``name`` resolved against the project root."""
@@ -82,102 +114,74 @@ def config_help() -> list[tuple[str, str, str]]:
     return rows
 
 
-def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Read ``root/reportgen.yaml`` (if present) and apply command-line overrides."""
-    config = Config(root=root)
-    path = root / CONFIG_FILE
-    if path.is_file():
-        config = _apply(config, load_file(path, display_name=CONFIG_FILE))
+def parse_set(item: str) -> tuple[str, Node]:
+    """Read one ``--set key=value``; the value is YAML, as it would be in the file."""
+    key, sep, value = item.partition("=")
+    where = f"--set {key.strip()}"
+    if not sep or not key.strip():
+        raise ReportError(Problem(Mark("--set"), f"expected key=value, got {item!r}",
+                                  "e.g. --set basename=summary or --set 'languages=[en, de]'"))
+    return key.strip(), load_bytes(value.encode("utf-8", "surrogatepass"), where)
+
+
+def load_config(root: Path, overrides: Mapping[str, Any] | None = None, *,
+                config_file: Path | None = None,
+                sets: Sequence[tuple[str, Node]] = ()) -> Config:
+    """Read the configuration, then apply ``--set`` values and command-line overrides.
+
+    The file is ``config_file`` if given, else ``root/reportgen.yaml`` when it exists;
+    paths in it are relative to ``root``.
+    """
+    path = config_file if config_file is not None else root / CONFIG_FILE
+    display = str(config_file) if config_file is not None else CONFIG_FILE
+    config = Config(root=root, source=display)
+    pairs: list[tuple[Scalar, Node]] = []
+    if config_file is not None or path.is_file():
+        node = load_file(path, display_name=display)
+        if not isinstance(node, Map):
+            raise ReportError(Problem(node.mark, "expected a mapping of configuration keys"))
+        pairs += node.pairs
+        config = replace(config, source_path=path)
+    pairs += [(Scalar(key, True, node.mark), node) for key, node in sets]
+    config = _apply(config, pairs)
     if overrides:
         config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    problems = _agree(config)
+    if problems:
+        raise ReportError(problems)
     return config
 
 
-def _apply(config: Config, node: Node) -> Config:
-    if not isinstance(node, Map):
-        raise ReportError(Problem(node.mark, "expected a mapping of configuration keys"))
+def _apply(config: Config, pairs: Sequence[tuple[Scalar, Node]]) -> Config:
     known = {f.name: f for f in fields(Config) if f.metadata.get("kind") != "internal"}
     problems: list[Problem] = []
     values: dict[str, Any] = {}
-    for key, value in node.pairs:
+    marks: dict[str, Mark] = {}
+    for key, value in pairs:
         spec = known.get(key.value)
         if spec is None:
-            problems.append(
-                Problem(
-                    key.mark,
-                    f"unknown configuration key {key.value!r}",
-                    "known keys: " + ", ".join(sorted(known)),
-                )
-            )
+            problems.append(Problem(key.mark, f"unknown configuration key {key.value!r}",
+                                    "known keys: " + ", ".join(sorted(known))))
             continue
         try:
-            values[key.value] = _CONVERT[spec.metadata["kind"]](value)
+            values[key.value] = KINDS[spec.metadata["kind"]](value)
+            marks[key.value] = value.mark
         except ValueError as exc:
             problems.append(Problem(value.mark, f"{key.value}: {exc}", spec.metadata["help"]))
     if problems:
         raise ReportError(problems)
-    return replace(config, **values)
+    return replace(config, **values, marks={**config.marks, **marks})
 
 
-def _scalar(node: Node) -> str:
-    if not isinstance(node, Scalar):
-        raise ValueError("expected a single value")
-    return node.value
+def _mark(config: Config, key: str) -> Mark:
+    return config.marks.get(key, Mark(config.source))
 
 
-def _int(node: Node) -> int:
-    text = _scalar(node)
-    if not text.isdigit():
-        raise ValueError(f"expected a whole number, got {text!r}")
-    return int(text)
-
-
-def _list(node: Node) -> list[str]:
-    if not isinstance(node, Seq):
-        raise ValueError("expected a list")
-    return [_scalar(item) for item in node.items]
-
-
-def _map(node: Node) -> dict[str, str]:
-    if not isinstance(node, Map):
-        raise ValueError("expected a mapping")
-    return {k.value: _scalar(v) for k, v in node.pairs}
-
-
-def _numbers(node: Node) -> dict[str, float]:
-    try:
-        return {k: float(v) for k, v in _map(node).items()}
-    except ValueError as exc:
-        raise ValueError(f"expected numbers ({exc})") from None
-
-
-def _raw(node: Node) -> Any:
-    if isinstance(node, Scalar):
-        try:
-            return float(node.value)
-        except ValueError:
-            return node.value
-    if isinstance(node, Seq):
-        return [_raw(item) for item in node.items]
-    return {k.value: _raw(v) for k, v in node.pairs}
-
-
-def _chart_theme(node: Node) -> dict[str, Any]:
-    from .charts_model import parse_theme
-
-    raw = _raw(node)
-    parse_theme(raw)  # ValueError names the bad key; the value is kept as written
-    return dict(raw)
-
-
-_CONVERT: dict[str, Callable[[Node], Any]] = {
-    "path": lambda node: Path(_scalar(node)),
-    "str": _scalar,
-    "int": _int,
-    "list": _list,
-    "map": _map,
-    "numbers": _numbers,
-    "raw": _raw,
-    "chart_theme": _chart_theme,
-}
-
+def _agree(config: Config) -> list[Problem]:
+    """Check the keys that depend on each other: the name pattern and the languages."""
+    problems = []
+    pattern = config.output_name
+    if pattern and len(config.languages) > 1 and "{lang}" not in pattern:
+        problems.append(Problem(_mark(config, "output_name"), f"output_name: {pattern!r} gives "
+                                "every edition the same file name", "add {lang} to the pattern"))
+    return problems

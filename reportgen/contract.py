@@ -7,7 +7,7 @@ other collection and gives located errors. docs/data-format.md documents each of
 from __future__ import annotations
 
 from .charts_model import KINDS
-from .schema import CollectionSpec, FieldSpec
+from .schema import QUALIFIERS, CollectionSpec, FieldSpec
 
 __all__ = ["BUILTIN_COLLECTIONS"]
 
@@ -20,6 +20,43 @@ BUILTIN_COLLECTIONS: dict[str, CollectionSpec] = {
             "reason": FieldSpec("reason", "string", required=True, help="why it is not cited"),
         },
         help="Seed sentences deliberately not cited, with the reason.",
+    ),
+    # How numbers of each unit are printed, and the words sources write beside them.
+    "units": CollectionSpec(
+        "units",
+        {
+            "id": FieldSpec("id", "id", required=True, help="what quantities name as their unit"),
+            "name": FieldSpec("name", "text", help="the unit's name, e.g. 'renminbi (yuan)'"),
+            "format": FieldSpec("format", "text", numbers="free",
+                                help="'{n}' stands for the number, e.g. 'RMB {n}', '{n}元'; "
+                                "default '{n}'"),
+            "style": FieldSpec("style", "enum", values=("number", "percent"),
+                               help="percent: the value is in percentage points and prints "
+                               "as the edition's locale writes a percentage"),
+            "words": FieldSpec("words", "list", of=FieldSpec("words", "string"),
+                               help="how sources write the unit beside a number (元, 户, "
+                               "users); a qualifier word may stand beyond them"),
+        },
+        help="How numbers of each unit are printed.",
+    ),
+    # Qualifier phrases: how a source bounds a number, and how each edition says it.
+    "qualifiers": CollectionSpec(
+        "qualifiers",
+        {
+            "id": FieldSpec("id", "id", required=True,
+                            help="the phrase's name; a quantity may pin it as 'phrase'"),
+            "bound": FieldSpec("bound", "enum", required=True, values=QUALIFIERS,
+                               help="what the phrase says of the true value: eq, approx, "
+                               "gt, ge, lt or le"),
+            "words": FieldSpec("words", "list", of=FieldSpec("words", "string"),
+                               help="how sources write it right before or after the number "
+                               "(超过, 以上, about, as low as)"),
+            "format": FieldSpec("format", "text", required=True, numbers="free",
+                                help="how each edition prints it; '{q}' stands for the "
+                                "number with its unit"),
+        },
+        help="Qualifier phrases: the words a source bounds a number with, and how each "
+        "edition prints them.",
     ),
     "exhibits": CollectionSpec(
         "exhibits",

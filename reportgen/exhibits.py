@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import Cache, digest
 from .charts_data import corrected_date_of, date_of, external_fact, item_mark, name_of, quantity_of
 from .dataset import INLINE_REF, Dataset
-from .formats import Formatter, scale_number
+from .formats import Formatter
 from .htmltext import visible_text
 from .problems import Mark, Problem, ReportError
 from .schema import Record, Text
@@ -369,10 +369,7 @@ class _Reader:
 
     def number(self, value: float) -> str:
         """A tick label: the edition formatter's plain, scaled number (no unit, no qualifier)."""
-        scaled = getattr(self.fmt, "scaled", None)
-        if callable(scaled):
-            return str(scaled(value))
-        return scale_number(value, self.fmt.steps, self.lang)
+        return self.fmt.scaled(value)
 
     def summary(self, record: Record, spec: ChartSpec) -> str:
         colon = self.strings.get("colon", ": ")

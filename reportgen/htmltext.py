@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 __all__ = ["remote_references", "visible_text"]
@@ -39,54 +38,12 @@ def visible_text(html: str) -> str:
     return "\n".join(parser.parts)
 
 
-# Attributes that make a browser fetch something as the page loads. Links a reader
-# follows (<a href>) are not among them: following one is the reader's choice.
-_FETCHED = {"src", "srcset", "poster", "data", "action", "formaction", "background"}
-_CSS_URL = re.compile(r"""url\(\s*['"]?\s*([^'")\s]+)|@import\s+['"]([^'"]+)""", re.I)
-
-
-def _remote(url: str) -> bool:
-    return not url.strip().lower().startswith(("data:", "#"))
-
-
-class _Fetches(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self.in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.in_style = tag == "style"
-        values = dict(attrs)
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in _FETCHED and _remote(value):
-                self.found.append(f"<{tag} {name}={value!r}>")
-            elif name == "style":
-                self.found += _css_fetches(value)
-        for name in ("href", "xlink:href"):
-            value = values.get(name)
-            if tag in ("link", "image", "use", "feimage", "script") and value and _remote(value):
-                self.found.append(f"<{tag} {name}={value!r}>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self.in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self.in_style:
-            self.found += _css_fetches(data)
-
-
-def _css_fetches(css: str) -> list[str]:
-    return [f"CSS {m.group(0).strip()!r}" for m in _CSS_URL.finditer(css)
-            if _remote(m.group(1) or m.group(2) or "")]
-
-
 def remote_references(html: str) -> list[str]:
-    """Return everything in ``html`` a browser would fetch on load other than data: URIs."""
-    parser = _Fetches()
-    parser.feed(html)
-    parser.close()
-    return parser.found
+    """Return what ``html`` would fetch, run or navigate to when opened (htmlcheck.py).
+
+    render.render_edition already refuses such a page, at the template line; this answers
+    from the same parse (it is cached), for callers that only hold the HTML.
+    """
+    from .htmlcheck import check_page
+
+    return [f.message for f in check_page(html, "html") if not f.ident]

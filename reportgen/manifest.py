@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import stat
 import struct
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import digest
+from .cache import digest, read_regular
 from .config import CONFIG_FILE, Config
 from .fonts import FontFile
 
@@ -55,12 +56,28 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
-        """Read a manifest; a missing or unreadable one is empty (everything rebuilds)."""
+        """Read a manifest; a missing, damaged or foreign one is empty (everything rebuilds).
+
+        Entries of the wrong shape are dropped one by one: a manifest is only a record of
+        what was written, and can make a build do more work, never fail.
+        """
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(dict(data["inputs"]), {str(k): dict(v) for k, v in data["outputs"].items()})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            data = json.loads(read_regular(path).decode("utf-8"))
+        except (OSError, ValueError):
             return cls()
+        if not isinstance(data, dict):
+            return cls()
+        inputs = data.get("inputs")
+        outputs = data.get("outputs")
+        manifest = cls(inputs if isinstance(inputs, dict) else {})
+        for name, entry in (outputs.items() if isinstance(outputs, dict) else ()):
+            if isinstance(entry, dict) and _entry_ok(entry):
+                manifest.outputs[str(name)] = entry
+        return manifest
+
+    def pages(self, name: str) -> int:
+        """Return the page count last recorded for the PDF ``name`` (0 when unknown)."""
+        return int(self.outputs.get(name, {}).get("pages", 0))
 
     def stale(self, out: Path, names: Iterable[str], inputs: Inputs) -> list[str]:
         """Return the outputs that are missing, edited, or built from other inputs."""
@@ -85,26 +102,38 @@ class Manifest:
                           sort_keys=True) + "\n"
 
 
+def _entry_ok(entry: dict[str, Any]) -> bool:
+    pages = entry.get("pages", 0)
+    return (isinstance(entry.get("sha256", ""), str) and isinstance(entry.get("inputs", ""), str)
+            and isinstance(pages, int) and not isinstance(pages, bool) and pages >= 0)
+
+
 def manifest_path(config: Config) -> Path:
     """Return where the manifest lives: beside the outputs."""
     return config.path("out") / f"{config.basename}.manifest.json"
 
 
 def sha256_file(path: Path) -> str:
-    """Return the sha256 of a file, or '' when it cannot be read."""
+    """Return the sha256 of a regular file; '' when it cannot be read, 'special' for a
+    device, pipe or socket (never read: it could block or never end)."""
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return ""
+    with open(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return "special"
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return ""
 
 
 def fingerprint(config: Config, report_date: str, fonts: Sequence[FontFile]) -> Inputs:
     """Hash the configuration, data, seeds, templates, fonts and tool versions."""
     files: dict[str, str] = {}
-    config_file = config.root / CONFIG_FILE
-    if config_file.is_file():
-        files[CONFIG_FILE] = sha256_file(config_file)
+    if config.source_path is not None:
+        files[CONFIG_FILE] = sha256_file(config.source_path)
     for name in ("data", "seeds", "templates"):
         folder = config.path(name)
         for path in _walk(folder):
@@ -128,7 +157,7 @@ def _walk(folder: Path) -> list[Path]:
 def _settings(config: Config, report_date: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in dataclasses.fields(config):
-        if f.name in ("root", "data", "seeds", "templates", "out"):
+        if f.name in ("data", "seeds", "templates", "out") or f.metadata.get("kind") == "internal":
             continue  # folders are covered by the hashes of their files
         values[f.name] = getattr(config, f.name)
     values["report_date"] = report_date
@@ -145,11 +174,14 @@ def _tools() -> dict[str, str]:
 
 
 def _engine_digest() -> str:
-    # An edited engine module must not be answered with outputs of the old engine.
+    # An edited engine module or theme file must not be answered with outputs of the old
+    # engine: every file of the package counts, compiled caches excepted.
     folder = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in _walk(folder):
+        if path.suffix not in (".pyc", ".pyo"):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes()
+                     + b"\0")
     return h.hexdigest()[:16]
 
 

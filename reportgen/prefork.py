@@ -23,6 +23,10 @@ __all__ = ["Prefork"]
 
 def _serve(warmup: Callable[[], None], jobs: Connection, results: Connection,
            memory_mb: int, parent: int) -> None:
+    # Ctrl-C reaches the whole process group; the build answers it and stops us, so we
+    # must not print a traceback of our own (e.g. from inside WeasyPrint's import).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # Siblings hold our job pipe open, so a dead build never sends EOF: die with it instead.
     die_with_parent(parent)
     limit_memory(memory_mb)
@@ -48,7 +52,12 @@ class Prefork:
         self.memory_mb = memory_mb
         self.process = context.Process(target=_serve, daemon=True, args=(
             warmup, self._jobs_child, results_child, memory_mb, os.getpid()))
-        self.process.start()
+        # SIGINT stays blocked across the fork until the child has chosen to ignore it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         self._jobs_child.close()
         results_child.close()
         self.submitted = 0.0

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "Step"]
+
+_LOG = logging.getLogger("reportgen.steps")
+
+
+@dataclass
+class Step:
+    """A stage under way; set ``detail`` to say what it did."""
+
+    name: str
+    detail: str = ""
 
 
 class Progress:
@@ -28,7 +42,21 @@ class Progress:
         now = time.perf_counter()
         took = now - self._open.pop(stage, now)
         extra = f" ({detail})" if detail else ""
+        _LOG.debug("%s%s: %.2f s", stage, extra, took)
         self._write(f"  {stage}{extra}: {took:.2f} s  [{now - self.started:.1f} s]", end="\n")
+
+    @contextlib.contextmanager
+    def step(self, stage: str) -> Iterator[Step]:
+        """Time the block as ``stage``; it is shown only if the block succeeds."""
+        self.start(stage)
+        current = Step(stage)
+        try:
+            yield current
+        except BaseException:
+            self._open.pop(stage, None)
+            self._write("", end="")
+            raise
+        self.done(stage, current.detail)
 
     def _write(self, text: str, end: str) -> None:
         if self.enabled:

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .dataset import INLINE_REF, Dataset
+from .formats import edition_locale
+from .numbers import Readers, control_characters, source_language
+from .phrases import Phrases, Quote, check_quantity, number_text
 from .problems import Mark, Problem
-from .schema import Date, Quantity, Record, Source, Text
+from .schema import Date, FieldSpec, Quantity, Record, Source, Text
 
-__all__ = ["Coverage", "Seeds", "check_provenance", "coverage", "load_seeds", "read_number"]
+if TYPE_CHECKING:
+    from .config import Config
+
+__all__ = ["MIN_QUOTE", "Coverage", "Seeds", "check_provenance", "coverage", "load_seeds"]
 
 _SPACE = re.compile(r"\s+")
-_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 # A sentence counts as cited when a quote shares at least this many characters with it
 # (or all of it, when it is shorter): long enough that chance overlaps don't count.
 _MIN_OVERLAP = 6
+# A quote holds at least this many letters or digits ("T+0赎回"): a shorter one ("。")
+# occurs anywhere and proves nothing.
+MIN_QUOTE = 4
+_LONG_ENOUGH = re.compile(r"(?:[^\W_][\W_]*){" + str(MIN_QUOTE) + "}")
 
 
 def _fold(text: str) -> str:
@@ -37,9 +47,13 @@ class Seeds:
         """Return whether ``quote`` occurs verbatim in ``seed`` (white space folded)."""
         return _fold(quote) in self.folded.get(seed, "")
 
+    def find(self, seed: str, quote: str) -> int:
+        """Return where ``quote`` starts in the folded ``seed``, or -1."""
+        return self.folded.get(seed, "").find(_fold(quote))
+
 
 def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
-    """Read every ``*.txt`` of ``folder`` as UTF-8."""
+    """Read every ``*.txt`` of ``folder`` as UTF-8; refuse invisible control characters."""
     seeds, problems = Seeds(), []
     for path in sorted(folder.glob("*.txt")):
         try:
@@ -47,6 +61,11 @@ def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Mark(f"{display}/{path.name}"), f"cannot read seed: {exc}"))
             continue
+        for index, name in control_characters(text):
+            line = text.count("\n", 0, index) + 1
+            column = index - (text.rfind("\n", 0, index) + 1) + 1
+            problems.append(Problem(Mark(f"{display}/{path.name}", line, column),
+                                    f"invisible control character {name}", _CONTROL_HINT))
         seeds.texts[path.name] = text
         seeds.folded[path.name] = _fold(text)
         seeds.paths[path.name] = path
@@ -56,46 +75,90 @@ def load_seeds(folder: Path, display: str) -> tuple[Seeds, list[Problem]]:
     return seeds, problems
 
 
-def read_number(stated: str, scale_words: Mapping[str, float]) -> float | None:
-    """Read a stated number: Arabic digits, then scale characters that multiply it."""
-    match = _DIGITS.search(stated)
-    if match:
-        value, rest = float(match.group()), stated[match.end():]
-        for char in rest:
-            if char not in scale_words:
-                break
-            value *= scale_words[char]
-        return value
-    run = [c for c in _first_run(stated, scale_words)]
-    if not run:
-        return None
-    value = 1.0
-    for char in run:
-        value *= scale_words[char]
-    return value
+_CONTROL_HINT = "delete it: format and direction controls can hide or reorder digits"
 
 
-def _first_run(text: str, words: Mapping[str, float]) -> str:
-    start = next((i for i, c in enumerate(text) if c in words), None)
-    if start is None:
-        return ""
-    end = start
-    while end < len(text) and text[end] in words:
-        end += 1
-    return text[start:end]
+@dataclass
+class _Check:
+    """What checking one dataset needs, and the problems found so far."""
+
+    dataset: Dataset
+    seeds: Seeds
+    config: Config
+    readers: Readers
+    phrases: Phrases
+    problems: list[Problem] = field(default_factory=list)
+    quotes: dict[int, list[Quote]] = field(default_factory=dict)
+    read: dict[tuple[str, str], Quote] = field(default_factory=dict)
+
+    def fail(self, mark: Mark, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(mark, message, hint))
 
 
-def check_provenance(dataset: Dataset, seeds: Seeds,
-                     scale_words: Mapping[str, float]) -> list[Problem]:
-    """Check quotes, stated numbers, dates and digits in prose against the seeds."""
-    problems: list[Problem] = []
+def check_provenance(dataset: Dataset, seeds: Seeds, config: Config) -> list[Problem]:
+    """Check quotes, stated numbers and qualifiers, dates and numbers in prose against the seeds."""
+    check = _Check(dataset, seeds, config, Readers.from_config(config),
+                   Phrases.of(dataset.records("qualifiers"), dataset.records("units")))
+    _check_formats(check)
     for records in dataset.collections.values():
         for record in records:
+            fields = list(dataset.fields(record))
+            _check_controls(check, record, fields)
             if record.collection == "coverage_exclusions":
-                _check_exclusion(record, seeds, problems)
+                _check_exclusion(record, seeds, check.problems)
             else:
-                _check_record(dataset, record, seeds, scale_words, problems)
-    return problems
+                _check_record(check, record, fields)
+    return check.problems
+
+
+def _check_formats(check: _Check) -> None:
+    """Each phrase's format holds '{q}', each unit's '{n}', in every language."""
+    for collection, slot in (("qualifiers", "{q}"), ("units", "{n}")):
+        for record in check.dataset.records(collection):
+            fmt = record.get("format")
+            for lang, text in (fmt.items() if isinstance(fmt, Text) else ()):
+                if slot not in text:
+                    check.fail(record.marks.get("format", record.mark),
+                               f"{collection}.{record.id}.format.{lang}: {text!r} has no {slot}",
+                               f"write {slot} where the number goes")
+
+
+def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
+    """Refuse invisible format and direction controls in every text of ``record``."""
+    found = [(spec, mark, where, text) for spec, value in fields
+             for mark, where, text in _strings(record, spec, value)]
+    if not any(_has_control(text) for *_, text in found):
+        return
+    for spec, mark, where, text in found:
+        hits = list(control_characters(text))
+        if hits:
+            index, name = hits[0]
+            more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
+            check.fail(mark, f"{record.id or record.collection}.{spec.name}{where}: "
+                       f"invisible control character {name} at character {index + 1}{more}",
+                       _CONTROL_HINT)
+
+
+def _has_control(text: str) -> bool:
+    return next(control_characters(text), None) is not None
+
+
+def _strings(record: Record, spec: FieldSpec, value: Any) -> list[tuple[Mark, str, str]]:
+    """Return (mark, where, text) for every string a field value holds."""
+    mark = record.marks.get(spec.name, record.mark)
+    if isinstance(value, str):
+        return [(mark, "", value)]
+    if isinstance(value, Text):
+        return [(mark, f".{lang}", text) for lang, text in value.items()]
+    if isinstance(value, Source):
+        gloss = getattr(value, "gloss", None)
+        return [(value.mark, ".quote", value.quote), (value.mark, ".seed", value.seed)] + [
+            (value.mark, f".gloss.{lang}", str(text))
+            for lang, text in (gloss.items() if isinstance(gloss, dict) else ())]
+    if isinstance(value, Quantity):
+        return [(value.mark, ".stated", value.stated), (value.mark, ".unit", value.unit),
+                (value.mark, ".phrase", value.phrase)]
+    return []
 
 
 def _check_exclusion(record: Record, seeds: Seeds, problems: list[Problem]) -> None:
@@ -108,56 +171,153 @@ def _check_exclusion(record: Record, seeds: Seeds, problems: list[Problem]) -> N
                                 f"excluded sentence not found in {seed}", "copy it verbatim"))
 
 
-def _check_record(dataset: Dataset, record: Record, seeds: Seeds,
-                  scale_words: Mapping[str, float], problems: list[Problem]) -> None:
-    sources = [v for spec, v in dataset.fields(record) if spec.type == "source"
-               and isinstance(v, Source)]
-    quotes = []
-    for source in sources:
-        if source.seed not in seeds.texts:
-            problems.append(Problem(source.mark, f"unknown seed {source.seed!r}",
-                                    "expected one of " + ", ".join(seeds.texts)))
-        elif not seeds.contains(source.seed, source.quote):
-            problems.append(Problem(source.mark, f"quote not found in {source.seed}: "
-                                    f"{_short(source.quote)}",
-                                    "quote the seed verbatim, in its own script"))
+def _quotes(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]] | None = None,
+            report: bool = False) -> list[Quote]:
+    """Return the record's quotes found in their seeds (reporting the others once)."""
+    known = check.quotes.get(id(record))
+    if known is not None:
+        return known
+    quotes: list[Quote] = []
+    for spec, value in fields if fields is not None else check.dataset.fields(record):
+        if spec.type != "source" or not isinstance(value, Source):
+            continue
+        source, seeds = value, check.seeds
+        if report and not _LONG_ENOUGH.search(source.quote):
+            letters = sum(ch.isalnum() for ch in source.quote)
+            check.fail(source.mark, f"quote too short: {source.quote!r} ({letters} letters "
+                       f"or digits)", f"quote at least {MIN_QUOTE} letters or digits of the "
+                       "sentence that states the fact")
+        elif source.seed not in seeds.texts:
+            if report:
+                check.fail(source.mark, f"unknown seed {source.seed!r}",
+                           "expected one of " + ", ".join(seeds.texts))
+        elif (offset := seeds.find(source.seed, source.quote)) < 0:
+            if report:
+                check.fail(source.mark, f"quote not found in {source.seed}: "
+                           f"{_short(source.quote)}", "quote the seed verbatim, in its own script")
         else:
-            quotes.append(_fold(source.quote))
+            quotes.append(_quote(check, source.seed, source.quote, offset))
+    if report:
+        check.quotes[id(record)] = quotes
+    return quotes
+
+
+def _quote(check: _Check, seed: str, quote: str, offset: int) -> Quote:
+    """Return a quote read in its seed's language (once per seed and quote)."""
+    key = (seed, quote)
+    found = check.read.get(key)
+    if found is None:
+        text = _fold(quote)
+        reader = check.readers(source_language(check.config, seed))
+        found = check.read[key] = Quote(seed, text, reader, tuple(reader.tokens(text)),
+                                        check.seeds.folded[seed], offset)
+    return found
+
+
+def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
+    quotes = _quotes(check, record, fields, report=True)
     label = record.id or record.collection
-    for spec, value in dataset.fields(record):
+    _settle(check.dataset, record, lambda q: check_quantity(label, q, quotes, check.phrases,
+                                                            check.problems))
+    values = {t.value for q in quotes for t in q.tokens}
+    for spec, value in fields:
         mark = record.marks.get(spec.name, record.mark)
-        if isinstance(value, Quantity):
-            _check_quantity(label, value, quotes, scale_words, problems)
-        elif isinstance(value, Date) and spec.provenance != "external":
-            if not any(str(value.year) in q for q in quotes):
-                problems.append(Problem(mark, f"{label}.{spec.name}: year {value.year} is not "
-                                        "in the record's quotes",
-                                        "quote the sentence that states it, or mark the field "
-                                        "'provenance: external'"))
+        if isinstance(value, Date) and spec.provenance != "external":
+            if not _stated_in(value.year, values):
+                check.fail(mark, f"{label}.{spec.name}: year {value.year} is not in the "
+                           "record's quotes", "quote the sentence that states it, or mark the "
+                           "field 'provenance: external'")
         elif isinstance(value, Text) and spec.numbers != "free":
             for lang, text in value.items():
-                for number in _digits(text):
-                    if not any(number in q for q in quotes):
-                        problems.append(Problem(mark, f"{label}.{spec.name}.{lang}: number "
-                                                f"{number} is not in the record's quotes",
-                                                "write it as an inline reference [[id]] to "
-                                                "the record that states it"))
+                _check_prose(check, f"{label}.{spec.name}.{lang}", mark, lang, text, values)
+        elif isinstance(value, Source):
+            _check_gloss(check, label, value)
 
 
-def _check_quantity(label: str, q: Quantity, quotes: list[str],
-                    scale_words: Mapping[str, float], problems: list[Problem]) -> None:
-    if not any(_fold(q.stated) in quote for quote in quotes):
-        problems.append(Problem(q.mark, f"{label}: stated {q.stated!r} is not in the record's "
-                                "quotes", "copy the number as the seed writes it"))
+def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,
+                 values: set[float]) -> None:
+    """Every number of ``text`` (labels of references included) is a number of the quotes."""
+    reader = check.readers(edition_locale(check.config, lang))
+    prose = INLINE_REF.sub(" ", text)
+    for token in reader.read(prose):
+        said = prose[token.start:token.end]
+        if not _stated_in(token.value, values):
+            check.fail(mark, f"{where}: number {_said(said, token.value)} is not in the "
+                       "record's quotes",
+                       "write it as an inline reference [[id]] to the record that states it")
+    for match in INLINE_REF.finditer(text):
+        rid, label = match.group(1), match.group(2)
+        target = check.dataset.by_id.get(rid)
+        if not label or target is None:
+            continue
+        tokens = reader.read(label)
+        if not tokens:
+            continue
+        if any(isinstance(v, Quantity) for v in target.values()):
+            check.fail(mark, f"{where}: the label of {match.group(0)!r} states a number; a "
+                       "reference to a quantity prints the quantity itself",
+                       f"write [[{rid}]]")
+            continue
+        allowed = values | {t.value for q in _quotes(check, target) for t in q.tokens}
+        for token in tokens:
+            if not _stated_in(token.value, allowed):
+                check.fail(mark, f"{where}: number {label[token.start:token.end]!r} in the "
+                           f"label of {match.group(0)!r} is not in the quotes",
+                           "drop the number from the label, or quote the sentence that states it")
+
+
+def _check_gloss(check: _Check, label: str, source: Source) -> None:
+    """Numbers of a source's gloss (its translation) are numbers of its quote."""
+    gloss = getattr(source, "gloss", None)
+    if not isinstance(gloss, dict) or not check.seeds.contains(source.seed, source.quote):
         return
-    read = read_number(q.stated, scale_words)
-    if read is None or abs(read - q.value) > 1e-9 * max(1.0, abs(q.value)):
-        problems.append(Problem(q.mark, f"{label}: stated {q.stated!r} reads as {read}, but "
-                                f"value is {q.value:g}", "make value match what the seed states"))
+    quote_reader = check.readers(source_language(check.config, source.seed))
+    values = {t.value for t in quote_reader.tokens(_fold(source.quote))}
+    for lang, text in gloss.items():
+        reader = check.readers(edition_locale(check.config, lang))
+        for token in reader.read(str(text)):
+            if not _stated_in(token.value, values):
+                check.fail(source.mark, f"{label}: gloss.{lang}: number "
+                           f"{_said(str(text)[token.start:token.end], token.value)} is not a "
+                           "number of its quote",
+                           "translate the numbers the quote states, and no others")
 
 
-def _digits(text: str) -> Iterator[str]:
-    return (m.group() for m in _DIGITS.finditer(INLINE_REF.sub(" ", text)))
+def _said(text: str, value: float) -> str:
+    """Return a number as written, with what it reads as when that is not plain: '1,998,998'."""
+    plain = number_text(value)
+    return plain if text == plain else f"{text!r} (reads as {plain})"
+
+
+def _stated_in(value: float, values: set[float]) -> bool:
+    """Return whether ``value`` is one of ``values`` (up to float rounding and sign: prose
+    says "fell 5%" of a quote's "-5%")."""
+    value = abs(value)
+    return value in values or -value in values or any(_same(value, abs(v)) for v in values)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _settle(dataset: Dataset, record: Record, settle: Callable[[Quantity], Quantity]) -> None:
+    """Replace every quantity of ``record`` by ``settle(quantity)``, nested ones included."""
+    spec = dataset.spec(record.collection)
+    for name, sub in spec.fields.items():
+        if name in record:
+            record[name] = _settle_value(record[name], sub, settle)
+
+
+def _settle_value(value: Any, spec: FieldSpec, settle: Callable[[Quantity], Quantity]) -> Any:
+    if isinstance(value, Quantity):
+        return settle(value)
+    if spec.type == "list" and spec.of is not None and isinstance(value, list):
+        value[:] = [_settle_value(v, spec.of, settle) for v in value]
+    elif spec.type == "object" and isinstance(value, dict) and not isinstance(value, Record):
+        for name, sub in spec.fields.items():
+            if name in value:
+                value[name] = _settle_value(value[name], sub, settle)
+    return value
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -6,7 +6,7 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +14,17 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .dataset import INLINE_REF, Dataset
-from .exhibits import DrawnChart, exhibit_fields
+from .dataset import Dataset
+from .exhibits import DrawnChart
 from .formats import Formatter
+from .htmlcheck import Finding, check_page, inject_csp
+from .page import Page, Strings, typography_for
 from .problems import Mark, Problem, ReportError
-from .schema import Date, Quantity, Record, Source, Text
+from .schema import Date, Quantity
+from .templateerrors import Missing, template_problem
 
-__all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition"]
+__all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition",
+           "template_context"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def make_environment(templates: Path, seconds: float = RENDER_SECONDS) -> jinja2
             jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(str(THEME_DIR))}),
         ]),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=Missing,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -122,272 +126,142 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-class _Rich(str):
-    """Text of one edition whose inline references expand when printed as HTML."""
-
-    page: _Page
-    all: Text
-
-    def __html__(self) -> str:
-        return self.page.expand(str(self), markup=True)
-
-
-@dataclass
-class _Note:
-    number: int
-    source: Source
-    backrefs: int = 0
-
-
-@dataclass
-class _Page:
-    """The state of one render pass: numbering of exhibits, notes and headings."""
-
-    dataset: Dataset
-    edition: Edition
-    formatter: Formatter
-    strings: Mapping[str, str]
-    charts: Mapping[str, DrawnChart]
-    order: list[str]  # exhibit ids, in the order the previous pass placed them
-    exhibits: list[str] = field(default_factory=list)
-    notes: dict[tuple[str, str], _Note] = field(default_factory=dict)
-    headings: list[tuple[int, str, str]] = field(default_factory=list)
-    prior_headings: list[tuple[int, str, str]] = field(default_factory=list)
-    views: dict[int, Any] = field(default_factory=dict)
-
-    # --- localised views of the data ---
-
-    def view(self, value: Any) -> Any:
-        if isinstance(value, Text):
-            rich = _Rich(value[self.edition.lang])
-            rich.page, rich.all = self, value
-            return rich
-        if isinstance(value, Record):
-            key = id(value)
-            if key not in self.views:
-                out = _View(value)
-                self.views[key] = out
-                out.update({k: self.view(v) for k, v in value.items()})
-            return self.views[key]
-        if isinstance(value, list):
-            return [self.view(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.view(v) for k, v in value.items()}
-        return value
-
-    def data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, records in self.dataset.collections.items():
-            single = self.dataset.spec(name).single
-            out[name] = self.view(records[0]) if single else [self.view(r) for r in records]
-        return out
-
-    # --- inline references and notes ---
-
-    def expand(self, text: str, markup: bool) -> str:
-        parts: list[str] = []
-        pos = 0
-        for match in INLINE_REF.finditer(text):
-            parts.append(str(escape(text[pos:match.start()])) if markup else
-                         text[pos:match.start()])
-            parts.append(self.inline(match.group(1), match.group(2), markup))
-            pos = match.end()
-        parts.append(str(escape(text[pos:])) if markup else text[pos:])
-        return "".join(parts)
-
-    def inline(self, rid: str, label: str | None, markup: bool) -> str:
-        record = self.dataset.by_id[rid]
-        quantity = next((v for v in record.values() if isinstance(v, Quantity)), None)
-        if record.collection == "exhibits":
-            text = label or self.exhibit_label(rid)
-            return str(self.link(rid, text)) if markup else text
-        if quantity is not None:
-            text = label or self.formatter.quantity(quantity)
-            return str(escape(text) + self.cite(record)) if markup else text
-        name = record.get("short") or record.get("name")
-        text = label or (name[self.edition.lang] if isinstance(name, Text) else rid)
-        return str(escape(text)) if markup else text
-
-    def link(self, rid: str, text: str) -> Markup:
-        return Markup('<a class="xref" href="#{}">{}</a>').format(rid, text)
-
-    def cite(self, record: Any) -> Markup:
-        sources = _sources(record)
-        marks = []
-        for source in sources:
-            key = (source.seed, source.quote)
-            note = self.notes.get(key)
-            if note is None:
-                note = self.notes[key] = _Note(len(self.notes) + 1, source)
-            note.backrefs += 1
-            marks.append(Markup('<a class="note-ref" href="#note-{n}" id="cite-{n}-{k}" '
-                                'role="doc-noteref" title="{t}">{n}</a>').format(
-                n=note.number, k=note.backrefs, t=_shorten(source.quote)))
-        if not marks:
-            return Markup("")
-        return Markup('<sup class="cite">') + Markup(",").join(marks) + Markup("</sup>")
-
-    # --- exhibits and headings ---
-
-    def exhibit_number(self, rid: str) -> int:
-        if rid in self.order:
-            return self.order.index(rid) + 1
-        return len(self.order) + 1 + (self.exhibits.index(rid) if rid in self.exhibits else 0)
-
-    def exhibit_label(self, rid: str) -> str:
-        return self.strings["exhibit_label"].replace("{n}", str(self.exhibit_number(rid)))
-
-    def exhibit(self, rid: str) -> dict[str, Any]:
-        record = self.dataset.by_id.get(rid)
-        if record is None or record.collection != "exhibits":
-            raise jinja2.TemplateRuntimeError(f"exhibit({rid!r}): no exhibit has this id")
-        if rid in self.exhibits:
-            raise jinja2.TemplateRuntimeError(f"exhibit({rid!r}) is placed twice")
-        self.exhibits.append(rid)
-        chart = self.charts.get(rid)
-        drawn = exhibit_fields(chart, self.edition.target)
-        seeds = sorted({s.seed for item in record.get("series", []) for s in _sources(item["ref"])})
-        return {
-            "id": rid,
-            "number": self.exhibit_number(rid),
-            "label": self.exhibit_label(rid),
-            "record": self.view(record),
-            "series": [self.view(item["ref"]) for item in record.get("series", [])],
-            # HTML: the wide and the narrow drawing (CSS shows one); PDF: the print one.
-            "svg": Markup(drawn["svg"]),
-            "svg_narrow": Markup(drawn["svg_narrow"]),
-            "img": drawn["img"],
-            "summary": drawn["summary"],
-            "rows": list(chart.rows) if chart else [],
-            "seeds": seeds,
-        }
-
-    def heading(self, level: int, hid: str, text: Any) -> Markup:
-        plain = self.plain(text)
-        self.headings.append((level, hid, plain))
-        return Markup('<h{l} id="{i}">{t}</h{l}>').format(l=level, i=hid, t=text)
-
-    def plain(self, text: Any) -> str:
-        if isinstance(text, _Rich):
-            return self.expand(str(text), markup=False)
-        return str(text)
-
-
-class _View(dict[str, Any]):
-    """A record as templates see it: fields of one edition, plus id and collection."""
-
-    def __init__(self, record: Record) -> None:
-        super().__init__()
-        self.collection = record.collection
-        self.record = record
-
-
-def _sources(record: Any) -> list[Source]:
-    if isinstance(record, _View):
-        record = record.record
-    if isinstance(record, Source):
-        return [record]
-    if not isinstance(record, dict):
-        return []
-    found: list[Source] = []
-    for value in record.values():
-        if isinstance(value, Source):
-            found.append(value)
-        elif isinstance(value, list):
-            found.extend(v for v in value if isinstance(v, Source))
-    return found
-
-
-def _in_lang(page: _Page, text: Any, lang: str) -> str:
-    """Return ``text`` as written for another edition, references expanded as plain text."""
-    if isinstance(text, _Rich):
-        return page.expand(text.all.get(lang, str(text)), markup=False)
-    return str(text)
-
-
-def _shorten(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edition: Edition,
                    formatter: Formatter, strings: Mapping[str, str],
                    charts: Mapping[str, DrawnChart], meta: Mapping[str, Any],
-                   editions: tuple[EditionLink, ...] = ()) -> Rendered:
-    """Render ``template`` twice: once to number exhibits and headings, once for real."""
+                   editions: tuple[EditionLink, ...] = (),
+                   extra: Mapping[str, Any] | None = None) -> Rendered:
+    """Render ``template`` twice: once to number exhibits and headings, once for real.
+
+    ``extra`` holds context keys the build adds (documented in docs/templates.md). The
+    HTML edition gets the engine's Content-Security-Policy; both editions are checked by
+    parsing (htmlcheck.py), and what they must not hold is reported at the template line.
+    """
+    typography = typography_for(edition.html_lang, edition.lang, dataset, strings)
+    shown = Strings({k: typography.phrase(v) for k, v in strings.items()})
     order: list[str] = []
     headings: list[tuple[int, str, str]] = []
     page = None
+    context: dict[str, Any] = {**(extra or {}), "meta": {**meta, "editions": editions}}
     for _ in range(2):
-        page = _Page(dataset, edition, formatter, strings, charts, order,
-                     prior_headings=headings)
-        html = _render_once(env, template, page, {**meta, "editions": editions})
+        page = Page(dataset, edition.lang, edition.target, formatter, typography, shown, charts,
+                    order, prior_headings=headings)
+        html = _render_once(env, template, page, context)
         order, headings = list(page.exhibits), list(page.headings)
     assert page is not None
+    if edition.target == "html":
+        html = inject_csp(html)
+    try:  # parsing the HTML edition is bounded in size (MAX_MARKUP) and in time
+        with _time_limit(getattr(env, "render_seconds", 0) if edition.target == "html" else 0):
+            findings = check_page(html, edition.target)
+    except _TooSlow as exc:
+        raise ReportError(Problem(Mark(f"templates/{template}"),
+                                  f"checking the rendered page: {exc}")) from None
+    problems = [_finding_problem(f, env, template, dataset, edition, html) for f in findings]
+    if problems:
+        raise ReportError(problems)
     return Rendered(html, order, len(page.notes))
 
 
-def _render_once(env: jinja2.Environment, template: str, page: _Page,
-                 meta: Mapping[str, Any]) -> str:
+def template_context(env: jinja2.Environment, page: Page,
+                     given: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what a template sees (docs/templates.md lists every name), filters set on env."""
+    meta = dict(given.get("meta", {}))
+    editions = meta.pop("editions", ())
+    fonts = meta.pop("fonts", ())
     context = {
+        **{k: v for k, v in given.items() if k != "meta"},
         "data": page.data(),
-        "lang": page.edition.lang,
-        "html_lang": page.edition.html_lang,
-        "target": page.edition.target,
+        "lang": page.lang,
+        "html_lang": page.typography.tag,
+        "target": page.target,
         "strings": page.strings,
-        "meta": {k: v for k, v in meta.items() if k != "editions"},
+        "meta": meta,
         # Every edition of the report (this one included, ``current``): its language, the
         # language's own name and its file per format, to link the others.
-        "editions": meta.get("editions", ()),
-        "record": lambda rid: page.view(page.dataset.by_id[rid]),
+        "editions": editions,
+        # The configured font families (the glyph check's): names, and ``fonts.css``.
+        "fonts": fonts,
+        "record": page.record,
         "exhibit": page.exhibit,
         "xref": lambda rid: page.link(rid, page.exhibit_label(rid)),
-        "cite": page.cite,
+        "cite": lambda record: page.cite(record),
         "heading": page.heading,
         "toc": lambda: list(page.prior_headings),
-        "exhibit_list": lambda: [(rid, page.exhibit_number(rid),
-                                  page.view(page.dataset.by_id[rid]["title"]))
-                                 for rid in page.order],
+        "exhibit_list": page.exhibit_list,
         "notes": lambda: sorted(page.notes.values(), key=lambda n: n.number),
         "plain": page.plain,
         "asset": lambda name: Markup(env.loader.get_source(env, name)[0]) if env.loader else "",
     }
+    typo = page.typography
     env.filters["plain"] = page.plain
-    env.filters["q"] = lambda q: page.formatter.quantity(q) if isinstance(q, Quantity) else q
-    env.filters["number"] = lambda q: page.formatter.number(q) if isinstance(q, Quantity) else q
+    env.filters["q"] = lambda q: typo.phrase(page.formatter.quantity(q)) \
+        if isinstance(q, Quantity) else q
+    env.filters["number"] = lambda q: typo.phrase(page.formatter.number(q)) \
+        if isinstance(q, Quantity) else q
     env.filters["symbol"] = lambda q: page.formatter.symbol(q) if isinstance(q, Quantity) else ""
-    env.filters["in_lang"] = lambda text, lang: _in_lang(page, text, lang)
-    env.filters["date"] = lambda d: page.formatter.date(d) if isinstance(d, Date) else d
+    env.filters["in_lang"] = page.in_lang
+    env.filters["date"] = lambda d: typo.phrase(page.formatter.date(d)) \
+        if isinstance(d, Date) else d
+    return context
+
+
+def _render_once(env: jinja2.Environment, template: str, page: Page,
+                 given: Mapping[str, Any]) -> str:
+    context = template_context(env, page, given)
     try:
         with _time_limit(getattr(env, "render_seconds", 0)):
             return env.get_template(template).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ReportError(Problem(Mark(f"templates/{exc.name or template}", exc.lineno),
-                                  f"template syntax error: {exc.message}")) from None
-    except jinja2.TemplateNotFound as exc:
-        raise ReportError(Problem(_template_mark(exc, template),
-                                  f"template not found: {exc.name}",
-                                  "templates load only from the templates folder")) from None
-    except (jinja2.UndefinedError, jinja2.TemplateRuntimeError, jinja2.exceptions.SecurityError,
-            TypeError, LookupError, ValueError, ArithmeticError, RecursionError) as exc:
-        message = str(exc).replace(f"'{_View.__module__}._View object'", "the record")
-        raise ReportError(Problem(_template_mark(exc, template),
-                                  f"template error: {message}")) from None
+    except (jinja2.TemplateError, TypeError, LookupError, ValueError, ArithmeticError,
+            RecursionError) as exc:
+        raise ReportError(template_problem(exc, template, context, env)) from None
 
 
-def _template_mark(exc: BaseException, template: str) -> Mark:
-    """Find the template line an exception was raised from, via Jinja's traceback rewrite."""
-    tb = exc.__traceback__
-    mark = Mark(f"templates/{template}")
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".j2", ".html", ".jinja")):
-            mark = Mark(_relative(filename), tb.tb_lineno)
-        tb = tb.tb_next
-    return mark
+def _finding_problem(finding: Finding, env: jinja2.Environment, template: str,
+                     dataset: Dataset, edition: Edition, html: str) -> Problem:
+    """Locate what the page check found: at the record whose id it is, or a template line."""
+    where = f"{edition.target.upper()} edition ({edition.lang})"
+    record = dataset.by_id.get(finding.ident) if finding.ident else None
+    if record is not None:
+        return Problem(record.marks.get("id", record.mark),
+                       f"record {finding.ident!r} ({record.collection}): "
+                       f"{finding.message} in the {where}",
+                       "a record's id is its anchor in the page: rename the record, "
+                       "or the template's element that has the same id")
+    mark = _locate(env, template, finding.needles())
+    message = f"{where}: {finding.message}"
+    if mark is None:
+        mark = Mark(f"templates/{template}")
+        at = html.find(finding.value) if finding.value else -1
+        if at >= 0:
+            message += f" (line {html.count(chr(10), 0, at) + 1} of the rendered page)"
+    hint = ("the HTML edition is one self-contained file: inline assets as data: images, "
+            "CSS in <style>, no scripts" if edition.target == "html" else
+            "link to an #anchor or an absolute https: URL")
+    return Problem(mark, message, hint)
 
 
-def _relative(filename: str) -> str:
-    parts = Path(filename).parts
-    if "templates" in parts:
-        return "/".join(parts[parts.index("templates"):])
-    return filename
+def _locate(env: jinja2.Environment, template: str, needles: list[str]) -> Mark | None:
+    """Return where the first of ``needles`` found (or its HTML-escaped form) is written."""
+    if not needles or env.loader is None:
+        return None
+    try:
+        names = [template, *sorted(n for n in env.loader.list_templates() if n != template)]
+    except (TypeError, OSError):
+        names = [template]
+    sources = []
+    for name in names:
+        try:
+            sources.append((name, env.loader.get_source(env, name)[0]))
+        except (jinja2.TemplateNotFound, OSError, UnicodeDecodeError, ReportError):
+            continue  # not a text file, or one the loader refuses: nothing to point at
+    forms = [f for needle in needles for f in dict.fromkeys((needle, str(escape(needle))))]
+    for form in forms:
+        for name, source in sources:
+            at = source.find(form)
+            if at >= 0:
+                line = source.count("\n", 0, at) + 1
+                column = at - (source.rfind("\n", 0, at) + 1) + 1
+                shown = name if name.startswith("theme/") else f"templates/{name}"
+                return Mark(shown, line, column)
+    return None

@@ -61,6 +61,8 @@ class Quantity:
     qualifier: str
     stated: str
     mark: Mark = field(compare=False)
+    # The qualifier phrase it prints with: pinned in the data, else found in the quote.
+    phrase: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ class _Validator:
 
     def quantity(self, node: Map, path: str) -> Quantity | None:
         parts = self.parts(node, path, {"value": False, "unit": True, "qualifier": True,
-                                        "stated": True})
+                                        "stated": True, "phrase": True}, optional=("phrase",))
         if parts is None:
             return None
         value = self.scalar_node(node, "value", FieldSpec("value", "number"), path)
@@ -343,7 +345,7 @@ class _Validator:
         if value is None:
             return None
         return Quantity(float(value), parts["unit"], parts["qualifier"], parts["stated"],
-                        node.mark)
+                        node.mark, parts.get("phrase", ""))
 
     def scalar_node(self, node: Map, key: str, spec: FieldSpec, path: str) -> Any:
         for k, v in node.pairs:
@@ -351,7 +353,8 @@ class _Validator:
                 return self.value(v, spec, f"{path}.{key}")
         return None
 
-    def parts(self, node: Map, path: str, keys: dict[str, bool]) -> dict[str, str] | None:
+    def parts(self, node: Map, path: str, keys: dict[str, bool],
+              optional: tuple[str, ...] = ()) -> dict[str, str] | None:
         out: dict[str, str] = {}
         ok = True
         for key, sub in node.pairs:
@@ -365,7 +368,7 @@ class _Validator:
                     out[key.value] = value
         given = {k.value for k, _ in node.pairs}
         for name in keys:
-            if name not in given:
+            if name not in given and name not in optional:
                 self.fail(node, path, f"missing {name!r}")
                 ok = False
         return out if ok else None
@@ -439,7 +442,7 @@ def _describe(spec: FieldSpec | None) -> str:
         "date": "a date", "enum": "one of " + ", ".join(spec.values),
         "ref": "the id of a record in " + " or ".join(spec.to), "list": "a list",
         "object": "a mapping", "source": "a mapping {seed, quote}",
-        "quantity": "a mapping {value, unit, qualifier, stated}",
+        "quantity": "a mapping {value, unit, qualifier, stated[, phrase]}",
     }.get(spec.type, spec.type)
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import resource
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["JobFailed", "die_with_parent", "limit_memory", "receive", "run_job"]
+__all__ = ["JobFailed", "bounded_memory", "die_with_parent", "limit_memory", "receive", "run_job"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -31,21 +32,73 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _address_space() -> int:
+    """Return this process's current address-space size in bytes (0 if unknown)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def limit_memory(memory_mb: int) -> None:
-    """Cap this process's address space, so a runaway layout cannot take the machine down."""
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
+    """Cap this process's address space, so a runaway layout cannot take the machine down.
+
+    The cap never exceeds the hard limit the process was given (raising it is not ours
+    to do).
+    """
+    if memory_mb <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OverflowError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+# Validation and rendering need room beyond what the process holds when the build starts,
+# even under a small memory_limit_mb meant for layout.
+_MAIN_FLOOR = 512 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def bounded_memory(memory_mb: int) -> Iterator[int]:
+    """Bound this (the main) process's address space for the block, then lift the bound.
+
+    The bound is ``memory_mb``, but at least 512 MiB above what the process uses now; it
+    lowers only the soft limit, so it can be lifted again. Yields the bound in MiB.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    mib = 1024 * 1024
+    limit = -(-max(memory_mb * mib, _address_space() + _MAIN_FLOOR) // mib) * mib  # whole MiB
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OverflowError, OSError):
+        yield 0
+        return
+    try:
+        yield limit // mib
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def run_job(func: Callable[[Any], Any], job: Any, results: Connection, memory_mb: int) -> None:
     """Run ``func(job)`` and send ("ok", value) or ("error", message) to the parent."""
     try:
-        results.send(("ok", func(job)))
+        outcome: tuple[str, Any] = ("ok", func(job))
     except MemoryError:
-        results.send(("error", f"ran out of memory (limit {memory_mb} MiB: memory_limit_mb)"))
+        outcome = ("error", f"ran out of memory (limit {memory_mb} MiB: memory_limit_mb)")
     except BaseException as exc:
-        results.send(("error", f"{type(exc).__name__}: {exc}"))
+        outcome = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        results.send(outcome)
+    except (OSError, ValueError):
+        pass  # the build is gone (or stopped listening): nobody to tell
     finally:
         results.close()
 

@@ -181,8 +181,8 @@ DATA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "yaml11-on": (edit("en: parks}", "en: on}"), ("data/parks.yaml:23:29:", "ambiguous value 'on'")),
     "yaml11-1.10": (edit("en: parks}", "en: 1.10}"), ("data/parks.yaml:23:29:", "ambiguous value '1.10'")),
     "yaml11-012": (edit("en: parks}", "en: 012}"), ("data/parks.yaml:23:29:", "ambiguous value '012'")),
-    "yaml11-null-in-string": (edit('symbol: "="', "symbol: ~"),
-                              ("data/parks.yaml:9:", "qualifiers.symbol: ambiguous value '~'")),
+    "yaml11-null-in-string": (edit('en: "{q}"}}', "en: ~}}"),
+                              ("data/parks.yaml:9:", "qualifiers.format.en: ambiguous value '~'")),
     "yaml11-bool-id": (edit("id: count", "id: yes"),
                        ("data/parks.yaml:2:", "units.id: ambiguous value 'yes'")),
     # 6. document shape and size
@@ -229,7 +229,8 @@ DATA_CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "number-not-in-quote": (edit('stated: "45公顷"', 'stated: "46公顷"'),
                             ("data/parks.yaml:34:", "stated '46公顷' is not in the record's quotes")),
     "value-not-stated": (edit("value: 45,", "value: 46,"),
-                         ("data/parks.yaml:34:", "reads as 45.0, but value is 46")),
+                         ("data/parks.yaml:34:", "value is 46, but the quote states '45', which "
+                          "reads as 45", "set value: 45")),
     "unknown-seed": (edit('{seed: parks.txt, quote: "面积为45公顷"}',
                           '{seed: lakes.txt, quote: "面积为45公顷"}'),
                      ("data/parks.yaml:35:", "unknown seed 'lakes.txt'")),
@@ -316,7 +317,8 @@ def test_markup_and_template_syntax_in_data_print_literally(project: Path) -> No
     assert r"Parks $\frac{a}{b}$ {n} {{x}} $\</text>" in page and ">notacommand{$ $$<" in page
     assert r"$x_{i}$ {}" in page
     text = " ".join(pdftotext(project / "out" / "parks.en.pdf").split())
-    assert "The city " + " ".join(_HOSTILE.split()) in text
+    # Edition text is set with the locale's quotation marks: the straight quote prints curly.
+    assert "The city " + " ".join(_HOSTILE.replace('"', "\u201c").split()) in text
     assert r"Parks $\frac{a}{b}$ {n} {{x}} $\ " in text and "notacommand{$ $$" in text
     assert r"parks $x_{i}$ {}" in text
 

@@ -91,7 +91,8 @@ _SLIPS = {
     "quote not in seed": ("data/parks.yaml", "湖滨公园建于1998年", "湖滨公园建于1999年",
                           ("data/parks.yaml:19:", "quote not found in parks.txt")),
     "stated number differs from value": ("data/parks.yaml", "value: 45,", "value: 46,",
-                                         ("data/parks.yaml:", "reads as 45.0, but value is 46")),
+                                         ("data/parks.yaml:34:", "value is 46, but the quote "
+                                          "states '45', which reads as 45", "set value: 45")),
     "number typed into prose": ("data/parks.yaml", "en: The city}", "en: The city of 7 hills}",
                                 ("number 7 is not in the record's quotes",)),
     "YAML syntax error": ("data/parks.yaml", '    format: {zh: "{n}个", en: "{n}"}',

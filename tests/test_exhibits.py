@@ -117,7 +117,8 @@ def test_log_dots_build_and_say_log_scale(parks: Path) -> None:
     for svg in (wide, narrow):
         shown = _texts(svg)
         assert "log scale: each gridline ten times the last" in shown
-        assert "lower bound" in shown and "approximate" in shown and "exact figure" in shown
+        assert "lower bound, not included" in shown and "approximate" in shown
+        assert "exact figure" in shown
         assert "chart-dots" in _classes(svg)
     assert "single number" not in run.err
 
@@ -202,15 +203,6 @@ _DE_PROJECT = {
         """,
     "data/schema.yaml": """\
         collections:
-          units:
-            fields:
-              id: {type: id, required: true}
-              format: {type: text, required: true, numbers: free}
-          qualifiers:
-            fields:
-              id: {type: enum, values: [eq, approx, gt, ge, lt, le], required: true}
-              format: {type: text, required: true}
-              symbol: {type: string, required: true}
           firms:
             fields:
               id: {type: id, required: true}
@@ -236,28 +228,28 @@ _DE_PROJECT = {
         """,
     "data/bnpl.yaml": """\
         units:
-          - {id: musers, format: {en: "{n} million users", de: "{n} Mio. Nutzer"}}
+          - {id: users, format: {en: "{n} users", de: "{n} Nutzer"}, words: [users]}
         qualifiers:
-          - {id: eq, format: {en: "{q}", de: "{q}"}, symbol: "="}
-          - {id: approx, format: {en: "about {q}", de: "etwa {q}"}, symbol: "≈"}
-          - {id: gt, format: {en: "more than {q}", de: "mehr als {q}"}, symbol: ">"}
+          - {id: exact, bound: eq, format: {en: "{q}", de: "{q}"}}
+          - {id: about, bound: approx, words: [about], format: {en: "about {q}", de: "etwa {q}"}}
+          - {id: more-than, bound: gt, words: [more than], format: {en: "more than {q}", de: "mehr als {q}"}}
         firms:
           - {id: klarna, name: {en: Klarna, de: Klarna}}
           - {id: affirm, name: {en: Affirm, de: Affirm}}
         figures:
           - id: klarna-2024
             firm: klarna
-            users: {value: 150, unit: musers, qualifier: gt, stated: "150"}
+            users: {value: 1.5e8, unit: users, qualifier: gt, stated: "150 million"}
             as_of: 2024
             source: {seed: bnpl.txt, quote: "In 2024 Klarna had more than 150 million users."}
           - id: klarna-2023
             firm: klarna
-            users: {value: 120, unit: musers, qualifier: approx, stated: "120"}
+            users: {value: 1.2e8, unit: users, qualifier: approx, stated: "120 million"}
             as_of: 2023
             source: {seed: bnpl.txt, quote: "In 2023 Klarna had about 120 million users."}
           - id: affirm-2024
             firm: affirm
-            users: {value: 18, unit: musers, qualifier: approx, stated: "18"}
+            users: {value: 1.8e7, unit: users, qualifier: approx, stated: "18 million"}
             as_of: 2024
             source: {seed: bnpl.txt, quote: "In 2024 Affirm had about 18 million users."}
         milestones:
@@ -275,7 +267,7 @@ _DE_PROJECT = {
           - id: fig-users
             kind: chart
             title: {en: Users, de: Nutzer}
-            axis: {en: million users, de: Mio. Nutzer}
+            axis: {en: users, de: Nutzer}
             series:
               - {ref: klarna-2024}
               - {ref: affirm-2024}
@@ -349,13 +341,15 @@ def test_german_edition_draws_every_kind(bnpl: Path) -> None:
     words = " ".join(t for svgs in charts.values() for s in svgs for t in _texts(s))
     assert "mehr als der gezeigte Wert" in words and "ungefährer Wert" in words
     assert "logarithmische Skala" in words
-    assert "mehr als 150 Mio. Nutzer" in words and "etwa 18 Mio. Nutzer" in words
+    # Numbers as the German edition writes them (the formatter's words, CLDR's scale).
+    assert "mehr als 150 Millionen Nutzer" in words and "etwa 18 Millionen Nutzer" in words
+    assert "50 Millionen" in words  # a tick label
     assert "Klarna gegründet" in words and "Affirm gegründet" in words
     for english in ("more than", "approximate", "log scale", "founded"):
         assert english not in words
     (wide, _) = charts["fig-users"]
-    assert (wide.get("aria-label") or "").endswith("Daten: Klarna: mehr als 150 Mio. Nutzer; "
-                                                  "Affirm: etwa 18 Mio. Nutzer.")
+    assert (wide.get("aria-label") or "").endswith("Daten: Klarna: mehr als 150 Millionen Nutzer; "
+                                                  "Affirm: etwa 18 Millionen Nutzer.")
 
 
 def test_timeline_and_line_read_any_date_field(bnpl: Path) -> None:

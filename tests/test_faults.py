@@ -67,17 +67,18 @@ def die(*args, **kwargs):
 point, argv = sys.argv[1], sys.argv[2:]
 import reportgen.build as build
 import reportgen.output as output
+import reportgen.stages.write as write
 if point == "after-validation":
     gather = build.gather
     build.gather = lambda *a, **k: (gather(*a, **k), die())[0]
 elif point == "before-commit":
-    build.commit = die
+    write.commit = die
 elif point == "mid-commit":
-    def first_only(pairs):
+    def first_only(pairs, display="out"):
         pairs = list(pairs)
-        output.commit(pairs[:1])
+        os.replace(*pairs[0])
         die()
-    build.commit = first_only
+    write.commit = first_only
 elif point == "during-layout":
     import reportgen.pdf as pdf
     def layout(job):
@@ -95,9 +96,9 @@ KILL_POINTS = ["after-validation", "during-layout", "before-commit", "mid-commit
 
 def _patch_names() -> None:
     """Check the steps the killer replaces still exist, so the test cannot pass vacuously."""
-    build, output, pdf = (importlib.import_module(f"reportgen.{name}")
-                          for name in ("build", "output", "pdf"))
-    assert build.commit is output.commit
+    build, output, pdf, write = (importlib.import_module(f"reportgen.{name}")
+                                 for name in ("build", "output", "pdf", "stages.write"))
+    assert write.commit is output.commit
     assert callable(build.gather) and callable(pdf.write_pdf)
 
 

@@ -12,12 +12,13 @@ from conftest import MINI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reportgen.config import load_config
 from reportgen.dataset import load_dataset
 from reportgen.problems import Problem, ReportError
 from reportgen.provenance import check_provenance, load_seeds
 
 LANGUAGES = ("zh", "en")
-SCALE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
+CONFIG = load_config(MINI)
 GOOD = (MINI / "data" / "parks.yaml").read_text(encoding="utf-8")
 GOOD_TREE: dict[str, Any] = yaml.safe_load(GOOD)
 
@@ -52,7 +53,7 @@ def _check(project: Path, data: bytes) -> None:
         _assert_clean(exc.problems)
         return
     seeds, problems = load_seeds(project / "seeds", "seeds")
-    problems = check_provenance(dataset, seeds, SCALE)
+    problems = check_provenance(dataset, seeds, CONFIG)
     _assert_clean(problems)
 
 
@@ -151,7 +152,7 @@ def test_good_file_loads(workdir: Path) -> None:
     (workdir / "data" / "parks.yaml").write_text(GOOD, encoding="utf-8")
     dataset = load_dataset(workdir / "data", LANGUAGES, workdir)
     seeds, problems = load_seeds(workdir / "seeds", "seeds")
-    assert not problems and not check_provenance(dataset, seeds, SCALE)
+    assert not problems and not check_provenance(dataset, seeds, CONFIG)
 
 
 @_SETTINGS
