@@ -34,7 +34,7 @@ __all__ = ["LEGEND_KEYS", "DrawnChart", "chart_specs", "chart_theme", "draw_char
 _LOG = logging.getLogger(__name__)
 # strings.yaml keys of the words a chart's legend prints, per mark.
 LEGEND_KEYS = {**{b: f"bound_legend_{b}" for b in ("eq", "approx", "gt", "ge", "lt", "le")},
-               "flagged": "chart_legend_flagged", "corrected": "chart_legend_corrected",
+               "flagged": "chart_legend_flagged", "corrected": "corrected_legend",
                "log": "chart_legend_log"}
 
 
@@ -316,8 +316,6 @@ class _Reader:
 
     def string(self, key: str, record: Record, fallback: str = "") -> str:
         value = self.strings.get(key)
-        if value is None and key == "chart_legend_corrected":
-            value = self.strings.get("corrected_legend")  # the name it had before
         if value is None and key.startswith("bound_legend_"):
             value = self.data_legend(key.removeprefix("bound_legend_"))
         if value is None and not fallback:

@@ -79,6 +79,7 @@ class Note:
     number: int
     source: Source
     backrefs: int = 0
+    chapter: str = ""  # id of the level-2 heading under which the note was first cited
 
 
 def typography_for(tag: str, lang: str, dataset: Dataset,
@@ -217,7 +218,8 @@ class Page:
             key = (source.seed, source.quote)
             note = self.notes.get(key)
             if note is None:
-                note = self.notes[key] = Note(len(self.notes) + 1, source)
+                chapter = next((h for level, h, _ in reversed(self.headings) if level == 2), "")
+                note = self.notes[key] = Note(len(self.notes) + 1, source, chapter=chapter)
             if note.number in cited:
                 continue  # "29,30,29": the same note twice in a row says nothing new
             cited.add(note.number)

@@ -13,7 +13,8 @@ profile=${1:-build}
 # WeasyPrint's libraries; libharfbuzz-subset0 makes font subsetting ~10x faster than
 # WeasyPrint's silent fontTools fallback. fonts-noto-cjk ships static .ttc fonts, which
 # lay out ~4x faster than the variable Noto Sans SC .ttf on PyPI (see README).
-build_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk)
+# fonts-noto-core: Noto Sans, the Latin face of Latin text (its quotes and dashes are Latin).
+build_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core)
 # pdftotext/pdffonts/pdftoppm and qpdf check the PDFs; Chromium, a Java runtime and
 # Node.js run the HTML edition through a real browser, axe-core and the Nu Html Checker.
 # libatomic1: the Node.js binary inside Playwright's Python driver links against it, and a

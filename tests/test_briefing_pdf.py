@@ -329,6 +329,132 @@ def test_pdf_ua1_variant_is_declared(variant_pdfs: dict[str, Path]) -> None:
                           check=False).returncode == 0
 
 
+# --- pages a designer would pass ---
+
+# The body area of a page, from the theme's print.css (@page margins), in PDF points.
+_MM = 72 / 25.4
+_BODY = (24 * _MM, 22 * _MM)  # top and bottom margins
+
+
+def _page_text(pdf: Path, first: int, last: int) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-f", str(first), "-l", str(last), str(pdf),
+                           "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_contents_and_exhibit_list_give_one_page_number_per_entry(briefing: Path,
+                                                                    lang: str) -> None:
+    pdf = _pdf(briefing, lang)
+    pages = len(_reader(pdf).pages)
+    html = _parse_html(briefing, lang)
+    # From the contents to the page before the first chapter after them (the next page
+    # that holds any anchor: the contents and the list of exhibits have none).
+    reader = _reader(pdf)
+    first = _page_of(pdf, "contents")
+    after = min(p + 1 for dest in reader.named_destinations.values()
+                if (p := reader.get_destination_page_number(dest)) is not None and p + 1 > first)
+    text = _page_text(pdf, first, after - 1)
+    # Every entry ends in a leader and one page number; a note marker fused into a page
+    # number ("111.35") or a number run into a title ("standin8") matches no entry.
+    numbers = [int(n) for n in re.findall(r"(?m)\.\s+(\d+)\s*$", text)]
+    assert len(numbers) == len(html.headings) + len(html.exhibits), text
+    assert all(2 <= n <= pages for n in numbers), numbers
+    contents, exhibits = numbers[:len(html.headings)], numbers[len(html.headings):]
+    assert contents == sorted(contents) and exhibits == sorted(exhibits), numbers
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_titles_and_headings_carry_no_note_markers(briefing: Path, lang: str) -> None:
+    class _Markers(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.found: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6", "figcaption"):
+                self.open.append(tag)
+            elif tag == "sup" and ("class", "cite") in attrs and self.open:
+                self.found.append(self.open[-1])
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.open and tag == self.open[-1]:
+                self.open.pop()
+
+    parser = _Markers()
+    parser.feed((briefing / f"briefing.{lang}.html").read_text(encoding="utf-8"))
+    assert not parser.found
+
+
+def _fonts_of(pdf: Path, page: int) -> dict[str, set[str]]:
+    """Which fonts set Latin letters, Han characters and curly quotes on a page."""
+    found: dict[str, set[str]] = {"latin": set(), "han": set(), "quote": set()}
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if font is None:
+            return
+        name = str(font.get("/BaseFont"))
+        for ch in text:
+            if "\u4e00" <= ch <= "\u9fff":
+                found["han"].add(name)
+            elif ch.isascii() and ch.isalpha():
+                found["latin"].add(name)
+            elif ch in "“”‘’":
+                found["quote"].add(name)
+
+    _reader(pdf).pages[page - 1].extract_text(visitor_text=visit)
+    return found
+
+
+def test_latin_text_is_set_in_a_latin_face_and_han_in_a_cjk_face(briefing: Path) -> None:
+    en, zh = _pdf(briefing, "en"), _pdf(briefing, "zh")
+    for page in (_page_of(en, "takeaways"), _page_of(en, "ant-group")):
+        fonts = _fonts_of(en, page)
+        assert fonts["latin"] and not any("CJK" in f for f in fonts["latin"]), fonts
+        assert not any("CJK" in f for f in fonts["quote"]), fonts
+    # The Chinese edition sets Han, and the full-width quotes of Chinese text, in CJK faces.
+    fonts = _fonts_of(zh, _page_of(zh, "takeaways"))
+    assert fonts["han"] and all("CJK" in f for f in fonts["han"]), fonts
+    assert fonts["quote"] and all("CJK" in f for f in fonts["quote"]), fonts
+
+
+def _fill(png: Path, height_pt: float) -> float:
+    """How far down the body area of a rendered page its lowest ink reaches (0 to 1)."""
+    image = Image.open(png).convert("L")
+    scale = image.height / height_pt
+    top, bottom = int(_BODY[0] * scale), int(image.height - _BODY[1] * scale)
+    ink = image.crop((0, top, image.width, bottom)).point(lambda v: 255 if v < 200 else 0)
+    box = ink.getbbox()
+    return box[3] / (bottom - top) if box else 0.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_few_body_pages_are_near_empty(briefing: Path, tmp_path: Path, lang: str) -> None:
+    pdf = _pdf(briefing, lang)
+    subprocess.run(["pdftoppm", "-png", "-r", "20", str(pdf), str(tmp_path / "p")], check=True)
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    height = float(_reader(pdf).pages[0].mediabox.height)
+    body = pngs[1:-1]  # not the cover, nor the last page
+    low = [n for n, png in enumerate(body, 2) if _fill(png, height) < 0.4]
+    # A chapter's last page may be short; at most one body page in ten is under 40 % full.
+    assert len(low) <= len(body) // 10, f"pages under 40 % full: {low}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_key_figure_cards_never_hyphenate(briefing: Path, lang: str) -> None:
+    pdf = _pdf(briefing, lang)
+    reader = _reader(pdf)
+    page = _page_of(pdf, "s-key-figures")
+    top = float(reader.named_destinations["s-key-figures"].top or 0)
+    height = float(reader.pages[page - 1].mediabox.height)
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = [(float(y), w) for y, w in re.findall(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)<', xml)]
+    cards = [w for y, w in words if y > height - top and y < height - _BODY[1]]
+    assert len(cards) > 30  # tags, numbers, labels and sources of the cards
+    assert not [w for w in cards if w.endswith("-")], cards
+
+
 # --- how pages look ---
 
 

@@ -240,8 +240,11 @@ def test_note_fields_are_documented() -> None:
 
 # --- UI strings ---------------------------------------------------------------------------
 
-def _engine_strings(tmp: Path) -> set[str]:
-    """Return the strings a build asks for when strings.yaml holds none of them."""
+def _engine_strings(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Return the strings a build asks for when neither theme nor project holds them."""
+    from reportgen.stages import gather as gather_stage
+
+    monkeypatch.setattr(gather_stage, "theme_strings", dict)
     shutil.copytree(MINI, tmp / "mini")
     (tmp / "mini" / "templates" / "strings.yaml").write_text(
         "unrelated: {zh: 无关, en: unrelated}\n", encoding="utf-8")
@@ -251,8 +254,9 @@ def _engine_strings(tmp: Path) -> set[str]:
                                                                  p.message)}
 
 
-def test_strings_the_engine_reads_are_documented(tmp_path: Path) -> None:
-    engine = _engine_strings(tmp_path)
+def test_strings_the_engine_reads_are_documented(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _engine_strings(tmp_path, monkeypatch)
     assert engine, "the engine reads at least exhibit_label"
     assert engine == set(rows(TEMPLATES_MD, "## UI strings the engine reads"))
 

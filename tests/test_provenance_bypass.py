@@ -186,7 +186,7 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
                   "全市共有十二座湖")),
         ("lakes: value is 20, but the quote states '十二', which reads as 12",)),
     "config-unknown-language": (
-        append("source_language: klingon\n", CONFIG),
+        edit("source_language: zh", "source_language: klingon", CONFIG),
         ("reportgen.yaml:", "source_language: language 'klingon' is not a language code")),
 }
 

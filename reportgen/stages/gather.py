@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..problems import Mark, Problem, ReportError
+from ..themestrings import theme_strings
 from ..yamlload import Map, Scalar, load_file
 from .plan import display
 
@@ -91,7 +92,9 @@ def _load_strings(config: Config, problems: list[Problem]
     except ReportError as exc:
         problems.extend(exc.problems)
         return {}, {}
-    strings: dict[str, dict[str, str]] = {}
+    # The theme's strings come first; the project's add to them and override them.
+    theme = theme_strings()
+    strings = {k: v for k, v in theme.items() if all(lang in v for lang in config.languages)}
     marks: dict[str, Mark] = {}
     if not isinstance(node, Map):
         problems.append(Problem(node.mark, "expected a mapping of names to {lang: text}"))
@@ -99,6 +102,7 @@ def _load_strings(config: Config, problems: list[Problem]
     for key, value in node.pairs:
         entry = {k.value: v.value for k, v in value.pairs if isinstance(v, Scalar)} \
             if isinstance(value, Map) else {}
+        entry = {**theme.get(key.value, {}), **entry}
         missing = [lang for lang in config.languages if lang not in entry]
         if missing:
             problems.append(Problem(value.mark, f"{key.value}: missing " + ", ".join(missing)))
