@@ -9,13 +9,15 @@ else the name of the record its first ``ref`` points to.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from .dataset import Dataset
+from .dataset import INLINE_REF, Dataset
 from .problems import Mark
 from .schema import Date, Quantity, Record, Text
 
-__all__ = ["corrected_date_of", "date_of", "external_fact", "item_mark", "name_of", "quantity_of"]
+__all__ = ["corrected_date_of", "date_of", "external_fact", "item_mark", "kept_apart", "name_of",
+           "quantity_of"]
 
 _NAMES = ("short", "name", "label", "title", "term")
 
@@ -73,4 +75,23 @@ def name_of(dataset: Dataset, record: Record, lang: str, hops: int = 3) -> Text 
         for name, spec in _fields(dataset, record):
             if spec.type == "ref" and isinstance(record.get(name), Record):
                 return name_of(dataset, record[name], lang, hops - 1)
+    return None
+
+
+def kept_apart(text: str, drawn: dict[str, tuple[str, str]]) -> tuple[str, str, str] | None:
+    """Two records a text cites that the chart keeps apart, and why; else None.
+
+    ``drawn`` maps each drawn record's id to its (unit, section). Values of different
+    units, or of different sections (drawn as separate groups because they count different
+    things), have no common measure: a title citing two of them reads as the comparison
+    the chart refuses to draw.
+    """
+    cited = [rid for rid in dict.fromkeys(m.group(1) for m in INLINE_REF.finditer(text))
+             if rid in drawn]
+    for a, b in itertools.pairwise(cited):
+        (unit_a, group_a), (unit_b, group_b) = drawn[a], drawn[b]
+        if unit_a != unit_b:
+            return a, b, f"units {unit_a!r} and {unit_b!r}"
+        if group_a != group_b:
+            return a, b, f"sections {group_a!r} and {group_b!r}"
     return None

@@ -17,7 +17,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, digest
-from .charts_data import corrected_date_of, date_of, external_fact, item_mark, name_of, quantity_of
+from .charts_data import (
+    corrected_date_of,
+    date_of,
+    external_fact,
+    item_mark,
+    kept_apart,
+    name_of,
+    quantity_of,
+)
 from .dataset import INLINE_REF, Dataset
 from .formats import Formatter
 from .htmltext import visible_text
@@ -192,6 +200,7 @@ class _Reader:
             events = ()
             placed = [(i, x) for i, it in enumerate(series) if (x := self.item(record, kind, i, it))]
             self.check_units(record, kind, placed)
+            self.check_title(record, series, placed)
             items = tuple(x for _, x in placed)
         if len(self.problems) > before:
             return None
@@ -295,6 +304,20 @@ class _Reader:
                           f"exhibit {record.id!r}: the bars of group {item.group!r} mix units "
                           f"({unit!r} and {item.unit!r})",
                           "each unit gets its own panel and axis: give it its own group")
+
+    def check_title(self, record: Record, series: Sequence[Mapping[str, Any]],
+                    placed: Sequence[tuple[int, Item]]) -> None:
+        """A title may not set side by side numbers the chart itself keeps apart."""
+        title = record.get("title")
+        by_ref = {ref.id: (item.unit, item.group) for index, item in placed
+                  if isinstance(ref := series[index].get("ref"), Record)}
+        found = kept_apart(title.get(self.lang, "") if isinstance(title, Text) else "", by_ref)
+        if found:
+            self.fail(record.marks.get("title", record.mark),
+                      f"exhibit {record.id!r}: the title cites {found[0]!r} and {found[1]!r}, "
+                      f"which the chart keeps apart ({found[2]}): they have no common measure",
+                      "cite one of them, or say what each counts without setting them "
+                      "against each other")
 
     # --- words and numbers of the edition ---
 

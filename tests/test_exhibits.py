@@ -144,6 +144,28 @@ def test_one_axis_one_unit(parks: Path) -> None:
                      r"value axis, in 'count'; this item is in 'hectares'", err), err
 
 
+def test_title_may_not_set_apart_values_side_by_side(parks: Path) -> None:
+    """The chart draws parks and visits in their own panels (different units); a title
+    citing both reads as the comparison the chart refuses, and is refused at its line."""
+    _edit(parks, '"The city has [[park-count]] parks"', '"[[park-count]] parks draw [[visitors]]"')
+    err = _single_error(_build_html(parks))
+    line = _line_of(parks, "    title:")
+    assert re.search(rf"data/parks\.yaml:{line}:\d+: exhibit 'fig-parks': the title cites "
+                     r"'park-count' and 'visitors', which the chart keeps apart \(units 'count' "
+                     r"and '[^']+'\): they have no common measure", err), err
+
+
+def test_values_kept_apart_by_unit_or_section() -> None:
+    from reportgen.charts_data import kept_apart
+
+    drawn = {"a": ("users", "users"), "b": ("users", "users"), "c": ("users", "borrowers"),
+             "d": ("firms", "firms")}
+    assert kept_apart("[[a]] and [[b]], not [[x]]", drawn) is None  # one unit, one section
+    assert kept_apart("[[a]] against [[c]]", drawn) == ("a", "c", "sections 'users' and 'borrowers'")
+    assert kept_apart("[[a]] vs [[b]] vs [[d]]", drawn) == ("b", "d", "units 'users' and 'firms'")
+    assert kept_apart("[[a]] alone, [[a]] again", drawn) is None
+
+
 def test_unknown_chart_kind_names_the_kinds(parks: Path) -> None:
     _edit(parks, "    chart: bars\n", "    chart: pie\n")
     err = _single_error(_build_html(parks))
