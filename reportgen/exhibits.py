@@ -395,13 +395,18 @@ class _Reader:
     def summary(self, record: Record, spec: ChartSpec) -> str:
         colon = self.strings.get("colon", ": ")
         sep = self.strings.get("list_sep", "; ")
+        aside = self.strings.get("chart_aside", " ({x})")
+        flag = spec.legend_text("flagged")
+
+        def beside(*texts: str) -> str:
+            return "".join(aside.replace("{x}", t) for t in texts if t)
+
         if spec.kind == "timeline":
-            parts = [f"{e.when_text}{colon}{e.label}" + (f" ({e.stated_text})" if e.stated_text else "")
-                     for e in spec.events]
+            parts = [e.when_text + colon + e.label
+                     + beside(e.stated_text, flag if e.flagged else "") for e in spec.events]
         else:
-            parts = [i.label + (f" ({i.group})" if i.group else "")
-                     + (f" ({i.when_text})" if i.when_text else "") + colon + i.text
-                     for i in spec.items]
+            parts = [i.label + beside(i.group, i.when_text) + colon + i.text
+                     + beside(flag if i.flagged else "") for i in spec.items]
         alt = self.text(record.get("alt")) or self.text(record.get("title"))
         pattern = self.strings.get("chart_summary", "{alt} {data}")
         return pattern.replace("{alt}", alt).replace("{data}", sep.join(parts)).strip()

@@ -427,6 +427,12 @@ def test_briefing_charts_are_honest(briefing_build: tuple[Path, Run]) -> None:
         parser.feed(html)
         assert len(parser.summaries) == len([svgs for svgs in charts.values() if svgs]) >= 8
         assert all(re.search(r"\d", s) for s in parser.summaries.values())
+        # ... and says, in the edition's own punctuation, where a correction applies.
+        flag, stated = {"en": ("a correction applies; see the notes", " (source says 2025)"),
+                        "zh": ("该项有更正，见注释", "（原文：2025年）")}[lang]
+        timeline = charts["fig-timeline"][0].get("aria-label") or ""
+        assert stated in timeline and flag in timeline, timeline
+        assert flag in (charts["fig-macro"][0].get("aria-label") or "")
     en = " ".join(_texts(_svgs((out / "briefing.en.html").read_text(encoding="utf-8"))["fig-timeline"][0]))
     assert en.count("source says 2025") >= 6
     assert "fig-concentration' charts a single number" in run.err
