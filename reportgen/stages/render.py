@@ -39,8 +39,9 @@ def charts(project: Project, lang: str, plan: Plan) -> dict[str, DrawnChart]:
     notes: list[str] = []
     specs = chart_specs(project.dataset, project.formatter(lang), project.strings_in(lang),
                         theme, notes)
-    # The same note comes from every edition: say it once.
-    project.warnings += [n for n in notes if n not in project.warnings]
+    # Advice on charts that build but read better as something else (-v shows it).
+    for note in notes:
+        _LOG.info("charts %s: %s", lang, note)
     drawn = draw_charts(specs, theme, store, digest(plan.inputs.tools))
     misses = store.misses if store else len(drawn)
     project.charts[lang] = drawn
