@@ -1,420 +1,247 @@
-"""Draw horizontal bar charts whose bounds look like bounds."""
+"""Horizontal bars, grouped bars and stacked bars on one linear axis that starts at zero.
+
+Every chart has exactly one value axis: sections (``bars``) and series (grouped, stacked)
+share it, so equal values always have equal lengths. Wide layouts put labels left of the
+bars; the narrow layout (phones) puts them above, over the full width.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, field
 
-from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
-from matplotlib.colors import to_rgba
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator, NullFormatter, NullLocator
+from .charts_axis import Axis, choose_axis
+from .charts_legend import Legend, legend_entries
+from .charts_marks import bar_mark, bar_room, flag_mark
+from .charts_model import ChartSpec, Frame, Item, Theme
+from .charts_plot import axis_label, axis_label_height, tick_band, value_axis
+from .charts_svg import Canvas, Measure, mid, wrap
 
-from reportgen.charts import Bar, ChartSpec, Theme
-from reportgen.charts_draw import (
-    Legend,
-    LegendEntry,
-    Measure,
-    Painter,
-    format_number,
-    wrap,
-)
-
-__all__ = ["DEFAULT_LEGEND", "draw_bar_glyph", "draw_bars"]
-
-# Used only when the data gives no legend text for an encoding that appears:
-# a bound must never be drawn unexplained.
-DEFAULT_LEGEND: dict[str, dict[str, str]] = {
-    "zh": {
-        "approx": "约数",
-        "gt": "实际数值高于所示",
-        "ge": "实际数值不低于所示",
-        "lt": "实际数值低于所示",
-        "le": "实际数值不高于所示",
-        "corrected": "日期已更正",
-    },
-    "en": {
-        "approx": "approximate",
-        "gt": "true value above this",
-        "ge": "true value at least this",
-        "lt": "true value below this",
-        "le": "true value at most this",
-        "corrected": "date corrected",
-    },
-}
-
-_LEGEND_ORDER = ("eq", "approx", "gt", "ge", "lt", "le")
-
-
-def legend_text(spec: ChartSpec, key: str) -> str:
-    """Return the legend text for an encoding, from the data when it has one."""
-    return spec.legend.get(key) or DEFAULT_LEGEND[spec.lang].get(key, "")
-
-
-def _outward(bar_value: float, qualifier: str) -> bool | None:
-    """Whether the true value lies beyond the bar end (None: not a bound).
-
-    Bars grow from zero, so a bound is read on the magnitude: over 60% goes
-    on past the end, a fall of less than -5 (more than 5) too.
-    """
-    if qualifier in ("gt", "ge"):
-        return bar_value >= 0
-    if qualifier in ("lt", "le"):
-        return bar_value < 0
-    return None
-
-
-def draw_bar_glyph(
-    p: Painter,
-    x0: float,
-    x1: float,
-    yc: float,
-    h: float,
-    qualifier: str,
-    value: float,
-    color: str,
-    fade: float,
-) -> float:
-    """Draw one bar from x0 to x1 encoding its qualifier; return its outer end."""
-    t = p.theme
-    s = 1.0 if x1 >= x0 else -1.0
-    outward = _outward(value, qualifier)
-    closed = qualifier in ("ge", "le")
-    if outward is True:
-        p.rect(x0, x1, yc, h, color=color, cls=f"bar bar-bound-lower bar-{qualifier}")
-        # A fading run past the value then an arrow head: the bar goes on.
-        steps = 6
-        seg = fade / steps
-        rgba = to_rgba(color)
-        pieces = [
-            Rectangle((x1 + s * seg * i - (seg if s < 0 else 0), p.height - yc - h / 2), seg, h)
-            for i in range(steps)
-        ]
-        colors = [(*rgba[:3], 0.55 * (1 - i / steps)) for i in range(steps)]
-        p.ax.add_collection(
-            PatchCollection(
-                pieces,
-                facecolors=colors,
-                edgecolors="none",
-                linewidths=0.0,
-                clip_on=False,
-                gid=p.gid("bar-extension"),
-                zorder=p.z,
-            ),
-            autolim=False,
-        )
-        tip = x1 + s * fade
-        head = h * 0.62
-        p.polygon(
-            [(tip, yc - h * 0.55), (tip, yc + h * 0.55), (tip + s * head, yc)],
-            color=color,
-            cls="bar-arrow",
-        )
-        p.line(
-            [(x1, yc - h * 0.72), (x1, yc + h * 0.72)],
-            color=t.text_color,
-            lw=0.9,
-            dashed=not closed,
-            cls=f"bar-bound-tick bar-{qualifier}",
-        )
-        return tip + s * head
-    if outward is False:
-        # Somewhere between zero and the value: a pale bar closed by a bracket.
-        p.rect(x0, x1, yc, h, color=color, alpha=0.22, cls=f"bar bar-bound-upper bar-{qualifier}")
-        lip = min(h * 0.35, abs(x1 - x0))
-        p.line(
-            [
-                (x1 - s * lip, yc - h * 0.72),
-                (x1, yc - h * 0.72),
-                (x1, yc + h * 0.72),
-                (x1 - s * lip, yc + h * 0.72),
-            ],
-            color=color,
-            lw=1.3,
-            dashed=not closed,
-            cls=f"bar-cap bar-{qualifier}",
-        )
-        head = h * 0.55
-        if abs(x1 - x0) > lip + head * 1.6:
-            base = x1 - s * (lip + h * 0.15)
-            p.polygon(
-                [(base, yc - h * 0.38), (base, yc + h * 0.38), (base - s * head, yc)],
-                color=color,
-                cls="bar-arrow",
-            )
-        return x1 + s * 1.5
-    p.rect(x0, x1, yc, h, color=color, cls=f"bar bar-{qualifier}")
-    if qualifier == "approx":
-        size = t.font_size * 1.05
-        p.text(
-            x1 + s * 2.0,
-            yc,
-            "≈",
-            size=size,
-            color=color,
-            weight="bold",
-            cls="bar-approx-mark",
-            ha="left" if s > 0 else "right",
-            va="center_baseline",
-        )
-        return x1 + s * (2.0 + size * 0.62)
-    return x1
+__all__ = ["draw_bars", "series_names"]
 
 
 @dataclass
-class _Panel:
-    title: str
-    bars: list[Bar]
-    lines: list[list[str]]
-    rows: list[float]
+class _Row:
+    label: str
+    lines: list[str]
+    bars: list[tuple[Item, str]]
+    heading: str = ""
+    height: float = 0.0
+    top: float = 0.0
+    notes: list[list[tuple[str, str, bool]]] = field(default_factory=list)
+    below: bool = False
 
 
-def _ticks(lo: float, hi: float, log: bool, dense: int) -> list[float]:
-    """Tick values inside [lo, hi]; a lower `dense` gives fewer ticks."""
-    if not log:
-        raw = MaxNLocator(nbins=max(dense, 2), steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-        span = hi - lo
-        return [float(v) for v in raw if lo - span * 1e-9 <= v <= hi + span * 1e-9]
-    k0, k1 = math.floor(math.log10(lo) + 1e-9), math.ceil(math.log10(hi) - 1e-9)
-    decades = k1 - k0
-    if decades <= 2 and dense >= 5:
-        subs: tuple[float, ...] = (1.0, 2.0, 5.0)
-        step = 1
+def series_names(items: tuple[Item, ...]) -> list[str]:
+    """Return the series (groups) in order of first appearance."""
+    return list(dict.fromkeys(item.group for item in items))
+
+
+def _rows(spec: ChartSpec) -> list[_Row]:
+    if spec.kind == "bars":
+        rows: list[_Row] = []
+        sections = series_names(spec.items)
+        for section in sections:
+            members = [i for i in spec.items if i.group == section]
+            for k, item in enumerate(members):
+                heading = section if k == 0 and section else ""
+                rows.append(_Row(item.label, [], [(item, "series-0")], heading))
+        return rows
+    series = series_names(spec.items)
+    rows = []
+    for label in dict.fromkeys(item.label for item in spec.items):
+        bars = [(i, f"series-{series.index(i.group)}") for i in spec.items if i.label == label]
+        rows.append(_Row(label, [], bars))
+    return rows
+
+
+def _flow(tokens: list[tuple[str, str, bool]], width: float, f: Frame,
+          m: Measure) -> list[list[tuple[str, str, bool]]]:
+    """Break (colour, text, flagged) notes into lines no wider than ``width``."""
+    lines: list[list[tuple[str, str, bool]]] = [[]]
+    x = 0.0
+    for token in tokens:
+        w = f.small * 1.3 + m.width(token[1], f.small) + (f.fs * 1.2 if token[2] else 0) + f.fs
+        if lines[-1] and x + w > width:
+            lines.append([])
+            x = 0.0
+        lines[-1].append(token)
+        x += w
+    return lines
+
+
+def draw_bars(spec: ChartSpec, theme: Theme, f: Frame, m: Measure) -> tuple[Canvas, float]:
+    """Lay out and paint a bars, grouped-bars or stacked-bars chart; return it and its height.
+
+    Values of one unit share one axis; a bars chart whose items come in several units
+    gives each unit its own panel (its own axis), one under the other.
+    """
+    fs, W = f.fs, f.width
+    pad = max(1.0, fs * 0.15)
+    stacked = spec.kind == "stacked-bars"
+    grouped = spec.kind == "grouped-bars"
+    geo = _Geometry(bar_h=fs * (0.95 if grouped else 1.25), sub_gap=fs * 0.22,
+                    line_h=fs * 1.25, gap=fs * 0.4, stacked=stacked)
+    rows = _rows(spec)
+    cap = W - 2 * pad if f.narrow else W * 0.34
+    for row in rows:
+        row.lines = wrap(row.label, cap, lambda s: m.width(s, fs))
+    geo.col = 0.0 if f.narrow else \
+        min(cap, max(m.width(ln, fs) for r in rows for ln in r.lines)) + fs * 0.7
+    units = list(dict.fromkeys(r.bars[0][0].unit for r in rows))
+    panels = [[r for r in rows if r.bars[0][0].unit == u] for u in units]
+    label_h = axis_label_height(spec.axis, W - 2 * pad, f, m)
+    laid: list[tuple[Axis, float, float, list[_Row]]] = []
+    y = pad
+    for panel in panels:
+        geo.below = False
+        axis = _axis(spec, panel, geo, f, m)
+        if f.narrow and not stacked and axis.x1 - axis.x0 < (W - 2 * pad) * 0.55:
+            geo.below = True
+            axis = _axis(spec, panel, geo, f, m)
+        for row in panel:
+            row.below = geo.below
+        top = y
+        for row in panel:
+            y = _measure_row(row, y, axis, geo, f, m)
+        laid.append((axis, top, y, panel))
+        y += tick_band(f) + label_h + fs * 1.2
+    entries = legend_entries(spec, fs, "bar", series_names(spec.items) if (grouped or stacked) else ())
+    legend = Legend(entries, m, f.small, W - 2 * pad, f.narrow)
+    height = y - fs * 1.2 + (legend.height + fs * 0.6 if entries else 0) + pad
+
+    c = Canvas(f, theme)
+    foot = pad
+    for axis, top, bottom, panel in laid:
+        foot = value_axis(c, axis, top, bottom, f, m)
+        for row in panel:
+            _paint_row(c, row, axis, f, m, geo)
+        foot = axis_label(c, spec.axis, W - pad, W - 2 * pad, foot, f, m)
+    if entries:
+        legend.paint(c, pad, foot + fs * 0.6)
+    return c, height
+
+
+@dataclass
+class _Geometry:
+    bar_h: float
+    sub_gap: float
+    line_h: float
+    gap: float
+    stacked: bool
+    col: float = 0.0
+    # Narrow layouts whose value labels would squeeze the plot print them under the label.
+    below: bool = False
+
+
+def _axis(spec: ChartSpec, rows: list[_Row], geo: _Geometry, f: Frame, m: Measure) -> Axis:
+    """One value axis for these rows; the plot narrows until every mark and label fits."""
+    fs, W = f.fs, f.width
+    pad = max(1.0, fs * 0.15)
+    items = [i for r in rows for i, _ in r.bars]
+    values = [sum(i.value for i, _ in r.bars) for r in rows] if geo.stacked else \
+        [i.value for i in items]
+    ends = [] if geo.stacked else [
+        (i.value, bar_room(i.value, i.bound, fs) + (0.0 if geo.below else geo.gap + m.width(
+            i.text, f.small) + (fs * 1.3 if i.flagged else 0.0))) for i in items]
+    left_room = max([bar_room(i.value, i.bound, fs) for i in items if i.value < 0], default=0.0)
+
+    def span(lo: float, hi: float, first: float, last: float) -> tuple[float, float]:
+        x0 = max(geo.col + left_room, pad + first / 2)
+        right = W - pad
+        pw = right - x0 - last / 2
+        for v, extra in ends:
+            at = (max(v, 0.0) - lo) / (hi - lo)
+            if at > 0:
+                pw = min(pw, (right - x0 - extra) / at)
+        return x0, x0 + max(pw, W * 0.2)
+
+    return choose_axis(values, False, spec.ticks, span, lambda s: m.width(s, f.small),
+                       4 if f.narrow else 8)
+
+
+def _measure_row(row: _Row, y: float, axis: Axis, geo: _Geometry, f: Frame, m: Measure) -> float:
+    """Give the row its top and height; return where the next row starts."""
+    fs = f.fs
+    block = len(row.bars) * geo.bar_h + (len(row.bars) - 1) * geo.sub_gap
+    if geo.stacked:
+        tokens = [(role, i.text, i.flagged) for i, role in row.bars]
+        row.notes = _flow(tokens, f.width - max(1.0, fs * 0.15) - axis.x0, f, m)
+        block += _notes_h(row, f)
+    labels = len(row.lines) * geo.line_h
+    if row.below:
+        block += len(row.bars) * f.small * 1.35
+    row.top = y + (fs * 1.7 if row.heading else 0.0)
+    row.height = (labels + fs * 0.2 + block) if f.narrow else max(labels, block)
+    row.height += fs * 0.55
+    return row.top + row.height
+
+
+def _paint_row(c: Canvas, row: _Row, axis: Axis, f: Frame, m: Measure, geo: _Geometry) -> None:
+    fs = f.fs
+    bar_h, sub_gap, line_h, gap, col, stacked = (geo.bar_h, geo.sub_gap, geo.line_h, geo.gap,
+                                                  geo.col, geo.stacked)
+    pad = max(1.0, fs * 0.15)
+    if row.heading:
+        c.text(pad, row.top - fs * 0.55, row.heading, size=fs, width=m.width(row.heading, fs),
+               bold=True, cls="section-title")
+    labels = len(row.lines) * line_h
+    block = len(row.bars) * bar_h + (len(row.bars) - 1) * sub_gap
+    if f.narrow:
+        for k, text in enumerate(row.lines):
+            c.text(pad, row.top + (k + 0.5) * line_h + fs * 0.36, text, size=fs,
+                   width=m.width(text, fs), cls="bar-label")
+        y = row.top + labels + fs * 0.2
     else:
-        subs, step = (1.0,), max(1, math.ceil(decades / max(dense, 1)))
-    out = [m * 10.0**k for k in range(k0, k1 + 1, step) for m in subs]
-    return [v for v in out if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+        body = row.height - fs * 0.55
+        first = row.top + body / 2 - labels / 2
+        for k, text in enumerate(row.lines):
+            c.text(col - fs * 0.6, first + (k + 0.5) * line_h + fs * 0.36, text, size=fs,
+                   width=m.width(text, fs), anchor="end", cls="bar-label")
+        y = row.top + body / 2 - (block + (_notes_h(row, f) if stacked else 0)) / 2
+    zero = axis.x(0.0)
+    if stacked:
+        x = zero
+        for item, role in row.bars:
+            end = x + (axis.x(item.value) - zero)
+            c.rect(x, y, end - x, bar_h, fill=role, cls=f"bar segment bound-{item.bound}")
+            x = end
+        _paint_notes(c, row, axis.x0, y + bar_h + fs * 0.15, f, m)
+        return
+    for item, role in row.bars:
+        w = m.width(item.text, f.small)
+        if row.below:
+            # The value first, then its bar: both read on a phone without a squeezed plot.
+            yv = y + f.small * 0.675
+            c.text(pad, mid(yv, f.small), item.text, size=f.small, width=w,
+                   cls=f"bar-value value-{item.bound}")
+            if item.flagged:
+                flag_mark(c, pad + w + fs * 0.3, yv, fs)
+            y += f.small * 1.35
+        yc = y + bar_h / 2
+        end = bar_mark(c, zero, axis.x(item.value), yc, bar_h, item.bound, item.value, role, fs)
+        if not row.below:
+            x = (end if item.value >= 0 else zero) + gap
+            c.text(x, mid(yc, f.small), item.text, size=f.small, width=w,
+                   cls=f"bar-value value-{item.bound}")
+            if item.flagged:
+                flag_mark(c, x + w + fs * 0.3, yc, fs)
+        y += bar_h + sub_gap
 
 
-def draw_bars(spec: ChartSpec, theme: Theme) -> Painter:
-    """Lay out every group as its own panel, stacked, and paint them."""
-    fs = theme.font_size
-    small = fs * 0.88
-    m = Measure(theme)
-    width = theme.width * 72.0
-    log = spec.scale == "log"
-    bar_h = fs * 1.25
-    line_h = fs * 1.25
-    fade = fs * 2.6
-    gap = fs * 0.45
-
-    groups: dict[str, list[Bar]] = {}
-    for bar in spec.bars:
-        groups.setdefault(bar.group, []).append(bar)
-    label_cap = width * 0.36
-    panels: list[_Panel] = []
-    for title, bars in groups.items():
-        lines = [wrap(b.label, label_cap, lambda s: m.width(s, fs)) for b in bars]
-        rows = [max(fs * 2.2, len(ls) * line_h + fs * 0.9) for ls in lines]
-        panels.append(_Panel(title, bars, lines, rows))
-    left = max(m.width(line, fs) for pn in panels for ls in pn.lines for line in ls)
-    left = min(left, label_cap) + fs * 0.8
-    plot_w = width - left - 2.0
-
-    # A plain bar needs no key unless the data asks for one; every other
-    # encoding that appears is always explained.
-    present = {b.qualifier for b in spec.bars}
-    legend_keys = [
-        q for q in _LEGEND_ORDER if q in present and (q != "eq" or spec.legend.get("eq"))
-    ]
-    entries = [_legend_entry(spec, q, fs) for q in legend_keys]
-    legend = Legend(entries, theme, m, 0.0, width)
-
-    title_h = fs * 1.9
-    tick_band = 3.0 + 2.5 + small * 1.3
-    axis_band = small * 1.45 if spec.axis else 0.0
-    panel_gap = fs * 1.3
-    height = 2.0
-    for pn in panels:
-        height += (title_h if pn.title else fs * 0.3) + sum(pn.rows)
-        height += tick_band + axis_band + panel_gap
-    height += legend.height + (fs * 0.2 if legend.rows else 0.0)
-    p = Painter(theme, width, height)
-
-    color = theme.palette[0]
-    top = 2.0
-    for pn in panels:
-        if pn.title:
-            p.text(
-                0.0,
-                top + fs * 1.15,
-                pn.title,
-                size=fs,
-                color=theme.text_color,
-                weight="bold",
-                cls="panel-title",
-            )
-            top += title_h
-        else:
-            top += fs * 0.3
-        box_h = sum(pn.rows)
-        extents = [_end_room(b, m, small, fs, fade, gap) for b in pn.bars]
-        lo, hi = _value_range([b.value for b in pn.bars], extents, plot_w, log)
-        tv = _transform(lo, hi, left, plot_w, log)
-        ax = p.panel(left, top, plot_w, box_h)
-        _style_axes(ax, p, spec, lo, hi, log, tv, m, small)
-        base = tv(0.0) if not log else left
-        y = top
-        for bar, label_lines, row in zip(pn.bars, pn.lines, pn.rows, strict=True):
-            yc = y + row / 2
-            first = yc - (len(label_lines) - 1) * line_h / 2
-            for i, text in enumerate(label_lines):
-                p.text(
-                    left - fs * 0.6,
-                    first + i * line_h,
-                    text,
-                    size=fs,
-                    color=theme.text_color,
-                    ha="right",
-                    va="center_baseline",
-                    cls="bar-label",
-                )
-            end = draw_bar_glyph(
-                p, base, tv(bar.value), yc, bar_h, bar.qualifier, bar.value, color, fade
-            )
-            forward = end >= base
-            p.text(
-                end + (gap if forward else -gap),
-                yc,
-                bar.text,
-                size=small,
-                color=theme.text_color,
-                ha="left" if forward else "right",
-                va="center_baseline",
-                cls=f"bar-value bar-value-{bar.qualifier}",
-            )
-            y += row
-        top += box_h + tick_band
-        if spec.axis:
-            p.text(
-                left + plot_w,
-                top + small * 1.05,
-                spec.axis,
-                size=small,
-                color=theme.muted_color,
-                ha="right",
-                cls="axis-label",
-            )
-            top += axis_band
-        top += panel_gap
-    legend.paint(p, top - panel_gap + fs * 0.2)
-    return p
+def _notes_h(row: _Row, f: Frame) -> float:
+    return len(row.notes) * f.small * 1.35 + f.fs * 0.15
 
 
-def _legend_entry(spec: ChartSpec, q: str, fs: float) -> LegendEntry:
-    h = fs * 0.85
-    solid = fs * 1.5
-    fade = fs * 1.3
-    widths = {
-        "gt": solid + fade + h * 0.62,
-        "ge": solid + fade + h * 0.62,
-        "approx": solid + fs * 0.9,
-    }
-
-    def draw(p: Painter, x: float, yc: float) -> None:
-        value = 1.0
-        draw_bar_glyph(p, x, x + solid, yc, h, q, value, p.theme.palette[0], fade)
-
-    return LegendEntry(widths.get(q, solid + 1.5), draw, legend_text(spec, q))
-
-
-def _end_room(bar: Bar, m: Measure, small: float, fs: float, fade: float, gap: float) -> float:
-    """Points needed past the bar end for its encoding and printed value."""
-    outward = _outward(bar.value, bar.qualifier)
-    if outward is True:
-        extra = fade + fs * 0.8
-    elif outward is False:
-        extra = 1.5
-    elif bar.qualifier == "approx":
-        extra = 2.0 + fs * 0.7
-    else:
-        extra = 0.0
-    return extra + gap + m.width(bar.text, small) + 1.0
-
-
-def _value_range(
-    values: list[float], room: list[float], plot_w: float, log: bool
-) -> tuple[float, float]:
-    """Choose axis limits so every bar's marks and value label fit the panel."""
-    t = math.log10 if log else (lambda v: v)
-    if log:
-        vmin = min(values)
-        lo_t = math.floor(math.log10(vmin))
-        if vmin / 10.0**lo_t < 2.0:
-            # A bar at exactly a power of ten would otherwise have no length.
-            lo_t -= 1
-        lo, hi = 10.0**lo_t, max(values)
-    else:
-        lo, hi = min(0.0, *values), max(0.0, *values)
-        if hi == lo:
-            hi = lo + 1.0
-    tlo, thi = t(lo), t(hi)
-    # A bar ending at fraction f of the panel needs f * plot_w + room <= plot_w
-    # (mirrored for bars left of zero); the two sides pull on each other, so
-    # settle them in turn.
-    fits = [(t(v), min(r, plot_w * 0.75) / plot_w) for v, r in zip(values, room, strict=True)]
-    for _ in range(8):
-        for tv, k in fits:
-            if tv >= 0 or log:
-                thi = max(thi, tlo + (tv - tlo) / (1 - k))
-        for tv, k in fits:
-            if tv < 0 and not log:
-                tlo = min(tlo, (tv - k * thi) / (1 - k))
-    if log:
-        return 10.0**tlo, 10.0**thi
-    return tlo, thi
-
-
-def _transform(
-    lo: float, hi: float, left: float, plot_w: float, log: bool
-) -> Callable[[float], float]:
-    """Map an axis value to points from the left of the figure."""
-    if log:
-        a, b = math.log10(lo), math.log10(hi)
-        return lambda v: left + (math.log10(v) - a) / (b - a) * plot_w
-    return lambda v: left + (v - lo) / (hi - lo) * plot_w
-
-
-def _style_axes(
-    ax: Axes,
-    p: Painter,
-    spec: ChartSpec,
-    lo: float,
-    hi: float,
-    log: bool,
-    tv: Callable[[float], float],
-    m: Measure,
-    small: float,
-) -> None:
-    """Give a panel its own value axis: readable ticks, light grid, no box."""
-    theme = p.theme
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(0.0, 1.0)
-    ax.set_yticks([])
-    if not log and lo < 0:
-        # The bars grow from zero, not from the left edge.
-        ax.spines["left"].set_visible(False)
-        ax.axvline(0.0, color=theme.muted_color, linewidth=0.6)
-    ticks: list[float] = []
-    labels: list[str] = []
-    for dense in (6, 5, 4, 3, 2, 1):
-        ticks = _ticks(lo, hi, log, dense)
-        labels = [format_number(v, spec.lang) for v in ticks]
-        spans = [
-            (tv(v) - m.width(s, small) / 2, tv(v) + m.width(s, small) / 2)
-            for v, s in zip(ticks, labels, strict=True)
-        ]
-        if all(b[0] - a[1] >= small * 0.8 for a, b in pairwise(spans)):
-            break
-    ax.set_xticks(ticks, labels)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.tick_params(axis="x", labelsize=small)
-    ax.grid(axis="x", color=theme.grid_color, linewidth=0.6)
-    ax.set_axisbelow(True)
-    p.strings.extend(labels)
+def _paint_notes(c: Canvas, row: _Row, x0: float, top: float, f: Frame, m: Measure) -> None:
+    for k, line in enumerate(row.notes):
+        yc = top + (k + 0.5) * f.small * 1.35
+        x = x0
+        for role, text, flagged in line:
+            c.rect(x, yc - f.small * 0.4, f.small * 0.8, f.small * 0.8, fill=role, cls="segment-key")
+            x += f.small * 1.3
+            w = m.width(text, f.small)
+            c.text(x, mid(yc, f.small), text, size=f.small, width=w, cls="bar-value segment-value")
+            x += w
+            if flagged:
+                x = flag_mark(c, x + f.fs * 0.3, yc, f.fs)
+            x += f.fs

@@ -139,7 +139,7 @@ def _build(config: Config, args: argparse.Namespace) -> int:
                            print_error)
     result = build(config, args.lang, args.format, Progress(enabled=not args.quiet))
     for warning in result.warnings:
-        _LOG.warning("WeasyPrint: %s", warning)
+        _LOG.warning("%s", warning)
     for finding in result.findings:
         _LOG.warning("layout preflight: %s", finding)
     if not args.quiet:

@@ -86,6 +86,9 @@ class Config:
     number_format: dict[str, list[list[Any]]] = _opt(
         {}, "per language, [threshold, word] pairs that replace CLDR's compact form "
         "(a house style, e.g. en: [[1.0e9, bn]])", "steps")
+    chart_theme: dict[str, Any] = _opt(
+        {}, "chart look: palette, colours, text sizes, print and screen widths, most items "
+        "per chart (docs/charts.md)", "chart_theme")
     pdf_variant: str = _opt("", "WeasyPrint PDF variant, e.g. pdf/a-3b or pdf/ua-1", "str")
     page_limit: int = _opt(300, "a PDF with more pages than this fails the build (1-100000)",
                            "pages")

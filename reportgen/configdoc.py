@@ -39,6 +39,7 @@ KINDS = {
     "html_lang": "mapping to language tags",
     "language-map": "mapping to language tags",
     "numerals": "mapping per language",
+    "chart_theme": "mapping of chart theme keys (docs/charts.md)",
 }
 
 _INTRO = f"""# Configuration reference

@@ -8,6 +8,7 @@ section *Built-in collections*; ``reportgen schema`` prints them.
 
 from __future__ import annotations
 
+from .charts_model import KINDS
 from .schema import QUALIFIERS, CollectionSpec, FieldSpec
 
 __all__ = ["BUILTIN_COLLECTIONS"]
@@ -61,5 +62,36 @@ BUILTIN_COLLECTIONS: dict[str, CollectionSpec] = {
         },
         help="Qualifier phrases: the words a source bounds a number with, and how each "
         "edition prints them.",
+    ),
+    "exhibits": CollectionSpec(
+        "exhibits",
+        {
+            "id": FieldSpec("id", "id", required=True),
+            "kind": FieldSpec("kind", "enum", required=True, values=("chart", "table"),
+                              help="a chart the engine draws, or a table the templates lay out"),
+            "chart": FieldSpec("chart", "enum", values=KINDS,
+                               help="chart kind (kind: chart), default bars: " + ", ".join(KINDS)),
+            "title": FieldSpec("title", "text", required=True,
+                               help="what the exhibit shows, as a sentence"),
+            "alt": FieldSpec("alt", "text", help="text alternative; the engine adds the numbers"),
+            "notes": FieldSpec("notes", "text", help="caveats printed under the exhibit"),
+            "axis": FieldSpec("axis", "text", help="value axis label, with its unit"),
+            "scale": FieldSpec("scale", "enum", values=("linear", "log"),
+                               help="value axis; log only for dots (a log axis has no zero)"),
+            "series": FieldSpec(
+                "series", "list", help="the records drawn, in order",
+                of=FieldSpec("series", "object", fields={
+                    "ref": FieldSpec("ref", "ref", required=True, to=(),
+                                     help="a record with a quantity (bars, dots, line: also "
+                                     "a date) or a date (timeline)"),
+                    "label": FieldSpec("label", "text",
+                                       help="bar, dot or event label (default the record's name)"),
+                    "group": FieldSpec("group", "text",
+                                       help="section (bars, dots) or series (grouped-bars, "
+                                       "stacked-bars, line)"),
+                }),
+            ),
+        },
+        help="Charts and tables, numbered in the order the templates place them.",
     ),
 }

@@ -392,12 +392,15 @@ class _Resolver:
         if spec.type == "ref" and isinstance(value, str):
             target = dataset.by_id.get(value)
             if target is None:
-                guess = self.guess(value, spec.to)
+                # No ``to``: a reference to any collection.
+                to = spec.to or tuple(dataset.collections)
+                guess = self.guess(value, to)
                 self.dangling(value, Problem(mark, f"{spec.name}: no record has the id {value!r}",
                                              (f"{guess}; " if guess else "") + "expected the id "
-                                             "of a record in " + " or ".join(spec.to)))
+                                             "of a record" + (" in " + " or ".join(spec.to)
+                                                              if spec.to else "")))
                 return value
-            if target.collection not in spec.to:
+            if spec.to and target.collection not in spec.to:
                 self.problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "
                                              f"{target.collection!r}",
                                              "expected one of " + ", ".join(spec.to)))

@@ -8,7 +8,6 @@ error say which record, collection or string was meant and what exists instead.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .dataset import INLINE_REF, Dataset
-from .exhibits import DrawnChart
+from .exhibits import DrawnChart, exhibit_fields
 from .formats import Formatter
 from .schema import Quantity, Record, Source, Text
 from .typography import WORD_JOINER, Typography
@@ -258,7 +257,7 @@ class Page:
                                               "an exhibit is placed once; link to it with xref(id)")
         self.exhibits.append(rid)
         chart = self.charts.get(rid)
-        svg = chart.svg if chart else ""
+        drawn = exhibit_fields(chart, self.target)
         seeds = sorted({s.seed for item in record.get("series", [])
                         for s in sources_of(item["ref"])})
         title = record.get("title")
@@ -270,8 +269,12 @@ class Page:
             # The title without note markers, for captions and lists of exhibits.
             "title": self.rich(title, marks=False) if isinstance(title, Text) else "",
             "series": [self.view(item["ref"]) for item in record.get("series", [])],
-            "svg": Markup(svg) if self.target == "html" else "",
-            "img": _data_uri(svg) if svg and self.target == "pdf" else "",
+            # HTML: the wide and the narrow drawing (CSS shows one); PDF: the print one.
+            "svg": Markup(drawn["svg"]),
+            "svg_narrow": Markup(drawn["svg_narrow"]),
+            "img": drawn["img"],
+            # The text alternative: what the chart shows, with its numbers.
+            "summary": drawn["summary"],
             # The chart's data as table rows, typeset like the rest of the edition's text.
             "rows": [tuple(self.typography.prose(cell) for cell in row)
                      for row in (chart.rows if chart else ())],
@@ -341,7 +344,3 @@ def _closest(name: str, known: Mapping[str, Any], what: str) -> str:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

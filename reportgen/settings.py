@@ -258,6 +258,27 @@ def _raw(node: Node) -> Any:
     return {check_text(k.value): _raw(v) for k, v in node.pairs}
 
 
+def _chart_theme(node: Node) -> dict[str, Any]:
+    """A chart theme: checked by the chart model (cheap), kept as written."""
+    from .charts_model import parse_theme
+
+    def value(item: Node) -> Any:
+        if isinstance(item, Scalar):
+            try:
+                return float(item.value) if not item.value.startswith("#") else item.value
+            except ValueError:
+                return check_text(item.value)
+        if isinstance(item, Seq):
+            return [value(i) for i in item.items]
+        return {check_text(k.value): value(v) for k, v in item.pairs}
+
+    raw = value(node)
+    if not isinstance(raw, dict):
+        raise ValueError("expected a mapping of chart theme keys")
+    parse_theme(raw)
+    return raw
+
+
 KINDS: dict[str, Callable[[Node], Any]] = {
     "path": lambda node: Path(_scalar(node)),
     "str": _scalar,
@@ -278,4 +299,5 @@ KINDS: dict[str, Callable[[Node], Any]] = {
     "seconds": lambda node: _int(node, 1, 86_400),
     "megabytes": lambda node: _int(node, 64, 1 << 20),
     "raw": _raw,
+    "chart_theme": _chart_theme,
 }

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["STRINGS_FILE", "Project", "gather"]
 
 STRINGS_FILE = "strings.yaml"
-_REQUIRED_STRINGS = ("exhibit_label", "corrected_legend", "stated_as")
+_REQUIRED_STRINGS = ("exhibit_label", "stated_as")
 _LOG = logging.getLogger(__name__)
 
 

@@ -132,7 +132,7 @@ def finish(plan: Plan, processes: dict[str, Prefork]) -> list[str]:
                 raise ReportError(Problem(Mark(name), message)) from None
             _LOG.debug("layout %s: %d pages", output.name, output.pdf.pages)
         pdf = output.pdf
-        warnings += [f"{output.name}: {w}" for w in pdf.warnings]
+        warnings += [f"WeasyPrint: {output.name}: {w}" for w in pdf.warnings]
         problems += [Problem(Mark(output.name), e) for e in pdf.errors]
         if not pdf.errors and not output.from_cache and store and output.tmp:
             try:

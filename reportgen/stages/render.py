@@ -36,13 +36,17 @@ def charts(project: Project, lang: str, plan: Plan) -> dict[str, DrawnChart]:
     if lang in project.charts:
         return project.charts[lang]
     from ..cache import Cache, digest
-    from ..charts import Theme
-    from ..exhibits import chart_specs, draw_charts
+    from ..exhibits import chart_specs, chart_theme, draw_charts
 
     store = Cache(plan.cache, "charts", keep=256) if plan.cache else None
-    specs = chart_specs(project.dataset, project.formatter(lang), project.strings_in(lang))
-    drawn = draw_charts(specs, Theme(font_family=tuple(project.config.fonts)), store,
-                        digest(plan.inputs.tools))
+    theme = chart_theme(project.config)
+    notes: list[str] = []
+    specs = chart_specs(project.dataset, project.formatter(lang), project.strings_in(lang),
+                        theme, notes)
+    # Advice on charts that build but read better as something else (-v shows it).
+    for note in notes:
+        _LOG.info("charts %s: %s", lang, note)
+    drawn = draw_charts(specs, theme, store, digest(plan.inputs.tools))
     misses = store.misses if store else len(drawn)
     project.charts[lang] = drawn
     project.charts_drawn += misses
