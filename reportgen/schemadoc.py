@@ -77,7 +77,7 @@ def _kind(spec: FieldSpec) -> str:
     if spec.type == "list" and spec.of is not None:
         return "list of " + _kind(spec.of)
     if spec.type == "ref":
-        return "ref to " + " or ".join(spec.to)
+        return "ref to " + " or ".join(spec.to) if spec.to else "ref to a record of any collection"
     if spec.type == "enum":
         return "one of " + ", ".join(spec.values)
     extra = []

@@ -86,7 +86,7 @@ def test_schema_prints_every_collection_with_fields_and_help() -> None:
     assert re.search(r"\n  corrected +date \(provenance external, corrects date\)\n", out)
     # A list of objects shows the objects' fields below it.
     assert re.search(r"\n  series +list of object — the records drawn, in order\n"
-                     r" +ref +ref to metrics or events, required\n", out)
+                     r" +ref +ref to a record of any collection, required", out)
 
 
 def test_every_shipped_project_has_data_files() -> None:
