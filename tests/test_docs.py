@@ -278,3 +278,23 @@ def test_theme_strings_are_documented() -> None:
         if "## UI strings of the theme" in TEMPLATES_MD.splitlines() else set()
     assert theme == documented, (f"undocumented: {sorted(theme - documented)}; "
                                  f"documented but missing: {sorted(documented - theme)}")
+
+
+# --- dependencies -------------------------------------------------------------------------
+
+def _declared_packages() -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return {re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower() for spec in specs}
+
+
+def test_every_dependency_says_why_it_is_there() -> None:
+    """The README's package table names each package of pyproject.toml, and only those."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("The Python packages (`pyproject.toml`)")
+    table = text[start:text.index("\n\n", text.index("| --- |", start))]
+    documented = {name.lower() for row in table.splitlines()[3:]
+                  for name in re.findall(r"`([\w.-]+)`", row.split("|")[1])}
+    assert documented == _declared_packages()
