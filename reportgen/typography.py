@@ -12,7 +12,9 @@ docs/templates.md ("Typography") states the rules; they hold for any language:
   ``{n}``) is a no-break space U+00A0, so "RMB 500 billion" and "Exhibit 11" never break;
 - engine phrases (formatted quantities, dates, exhibit labels) and UI strings keep every
   space next to a number or a ``{placeholder}`` unbreakable;
-- a note marker is glued to the character before it with a word joiner (U+2060).
+- a note marker is glued to the character before it with a word joiner (U+2060);
+- the last two Han characters of a text are glued the same way, so a paragraph or a table
+  cell never ends with one character alone on its line.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ APOSTROPHE = "\u2019"
 _OPEN_AFTER = set("([{<“‘«‹„‚「『—–-/\u3000")
 _CLOSE_BEFORE = set(".,;:!?)]}>…。，；：！？、）」』")
 _ENGINE_SPACE = re.compile(r"(?<=[\d}]) | (?=[\d{])")
+# The last two Han characters of a text, before any closing punctuation.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LAST_TWO_HAN = re.compile(f"([{_HAN}])([{_HAN}][\\s。，、；：！？」』）》”’.,;:!?)]*)$")
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,7 +132,7 @@ class Typography:
         if " " in text:
             text = self._after.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
             text = self._before.sub(lambda m: m.group(1) + NBSP, text)
-        return text
+        return _LAST_TWO_HAN.sub("\\1" + WORD_JOINER + "\\2", text)
 
     def phrase(self, text: str) -> str:
         """Return a phrase the engine made (a quantity, a date, a label, a UI string)."""

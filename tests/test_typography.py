@@ -38,7 +38,8 @@ def test_quotation_marks_come_from_cldr(tag: str, marks: str) -> None:
     ("zh-Hant", '他說"你好"。', "他說「你好」。"),
 ])
 def test_straight_quotes_become_the_locales(tag: str, text: str, expected: str) -> None:
-    assert Typography(tag).prose(text) == expected
+    # (the word joiner glues a text's last two Han characters, tested below)
+    assert Typography(tag).prose(text).replace(WORD_JOINER, "") == expected
 
 
 @pytest.mark.parametrize(("tag", "text", "glued"), [
@@ -167,3 +168,15 @@ def _first_text(box: Any, boxes: Any, in_sup: bool = False) -> tuple[str, bool] 
         if found:
             return found
     return None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("摩斯多方安全计算平台", "摩斯多方安全计算平\u2060台"),
+    ("满足用户个性化理财需求。", "满足用户个性化理财需\u2060求。"),
+    ("注册用户超4800万", "注册用户超4800万"),  # a digit before the last Han: nothing to glue
+    ("台", "台"),
+    ("Ant Group", "Ant Group"),
+])
+def test_a_text_never_ends_with_one_han_character_alone(text: str, expected: str) -> None:
+    """The layout preflight found single characters alone on a cell's last line."""
+    assert Typography("zh").prose(text) == expected
