@@ -1,6 +1,7 @@
 """The shipped briefing's PDFs: content, structure, metadata, fonts, and how pages look.
 
-The reference-image test compares a few rendered pages (cover, a profile, a chart page)
+The reference-image test compares a page of every type (cover, takeaways, implications,
+contents, list of exhibits, table, profile, chart, case, appendix, glossary, notes)
 with PNGs under ``tests/reference/``. After an intended layout change, refresh them with
 
     REPORTGEN_REFRESH_REFERENCES=1 .venv/bin/pytest tests/test_briefing_pdf.py
@@ -35,8 +36,17 @@ TOLERANCE = 0.012
 REFERENCE_DPI = 30
 REFERENCE_PAGES = {  # name -> named destination (an element id) on the page to compare
     "cover": "cover",
+    "takeaways": "s-takeaways",
+    "implications": "s-implications",
+    "contents": "contents",
+    "exhibit-list": "exhibit-list",
+    "table": "tbl-landscape",
     "profile": "ant-group",
     "chart": "fig-scale",
+    "case": "case-ant",
+    "appendix": "s-appendix",
+    "glossary": "s-glossary",
+    "notes": "s-notes",
 }
 
 
