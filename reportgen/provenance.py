@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,15 +121,58 @@ def check_provenance(dataset: Dataset, seeds: Seeds, config: Config) -> list[Pro
 
 
 def _check_formats(check: _Check) -> None:
-    """Each phrase's format holds '{q}', each unit's '{n}', in every language."""
+    """Each phrase's format holds '{q}', each unit's '{n}', once, and no number of its own.
+
+    A format prints beside every quantity of its unit or phrase, where no quote checks it:
+    a digit, a numeral or a scale word in it ("{n}0 ha", "{q} million") would change every
+    number it prints.
+    """
     for collection, slot in (("qualifiers", "{q}"), ("units", "{n}")):
         for record in check.dataset.records(collection):
             fmt = record.get("format")
+            mark = record.marks.get("format", record.mark)
             for lang, text in (fmt.items() if isinstance(fmt, Text) else ()):
-                if slot not in text:
-                    check.fail(record.marks.get("format", record.mark),
-                               f"{collection}.{record.id}.format.{lang}: {text!r} has no {slot}",
-                               f"write {slot} where the number goes")
+                where = f"{collection}.{record.id}.format.{lang}"
+                if text.count(slot) != 1:
+                    check.fail(mark, f"{where}: {text!r} has {text.count(slot)} {slot}",
+                               f"write {slot} once, where the number goes")
+                    continue
+                number = _number_in_pattern(check, lang, text, slot)
+                if number:
+                    check.fail(mark, f"{where}: {text!r} holds a number of its own ({number!r})",
+                               f"the number comes from the quantity: keep only {slot} and words")
+    _check_phrase_words(check)
+
+
+def _number_in_pattern(check: _Check, lang: str, text: str, slot: str) -> str:
+    """Return a digit or numeral of ``text``, or a scale word right after its slot, or ''."""
+    for char in text.replace(slot, " "):
+        if unicodedata.numeric(char, None) is not None:
+            return char
+    # A scale word reads as part of the number before it: "{n} million", "{n}万".
+    after = text.split(slot, 1)[1].lstrip().casefold()
+    reader = check.readers(edition_locale(check.config, lang))
+    for word in reader.scale:
+        folded = word.casefold()
+        if after.startswith(folded) and (not word.isascii() or len(after) == len(folded)
+                                         or not after[len(folded)].isalpha()):
+            return word
+    return ""
+
+
+def _check_phrase_words(check: _Check) -> None:
+    """A word a source bounds numbers with belongs to phrases of one bound only."""
+    seen: dict[str, tuple[str, str]] = {}
+    for record in check.dataset.records("qualifiers"):
+        bound = str(record.get("bound", ""))
+        for word in record.get("words") or ():
+            key = str(word).casefold()
+            other = seen.setdefault(key, (bound, record.id))
+            if other[0] != bound:
+                check.fail(record.marks.get("words", record.mark),
+                           f"qualifiers.{record.id}.words: {word!r} is also a word of "
+                           f"'{other[1]}' (bound {other[0]}), but this phrase's bound is {bound}",
+                           "a word says one thing about the number: keep it in one phrase")
 
 
 def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:

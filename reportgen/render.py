@@ -204,7 +204,23 @@ def template_context(env: jinja2.Environment, page: Page,
     env.filters["in_lang"] = page.in_lang
     env.filters["date"] = lambda d: typo.phrase(page.formatter.date(d)) \
         if isinstance(d, Date) else d
+    env.filters["keep_end"] = keep_end
     return context
+
+
+def keep_end(text: str) -> Markup:
+    """Return ``text`` escaped, its last two characters in one unbreakable span.
+
+    For verbatim text (a source quote) that must not gain characters: its last line then
+    never holds one character alone, and the text itself is unchanged.
+    """
+    text = str(text)
+    cut = len(text.rstrip())
+    cut = max(0, cut - 2)
+    if cut == 0:
+        return escape(text)
+    return escape(text[:cut]) + Markup('<span class="keep">') + escape(text[cut:]) \
+        + Markup("</span>")
 
 
 def _render_once(env: jinja2.Environment, template: str, page: Page,

@@ -185,6 +185,28 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
              fact("lakes", '{value: 20, unit: count, qualifier: eq, stated: "十二"}',
                   "全市共有十二座湖")),
         ("lakes: value is 20, but the quote states '十二', which reads as 12",)),
+    # A unit's or phrase's format prints beside every number: it may hold none of its own.
+    "unit-format-adds-a-digit": (
+        edit('en: "{n} ha"', 'en: "{n}0 ha"'),
+        ("data/parks.yaml:7:", "units.hectares.format.en: '{n}0 ha' holds a number of its own "
+         "('0')",)),
+    "phrase-format-adds-a-digit": (
+        edit('en: "about {q}"', 'en: "about 9{q}"'),
+        ("data/parks.yaml:10:", "qualifiers.about.format.en: 'about 9{q}' holds a number of its "
+         "own ('9')",)),
+    "unit-format-adds-a-scale-word": (
+        edit('en: "{n} ha"', 'en: "{n} million ha"'),
+        ("units.hectares.format.en: '{n} million ha' holds a number of its own ('million')",)),
+    "phrase-format-adds-a-han-numeral": (
+        edit('zh: "约{q}"', 'zh: "约{q}十"'),
+        ("qualifiers.about.format.zh: '约{q}十' holds a number of its own ('十')",)),
+    "phrase-format-twice": (
+        edit('en: "over {q}"', 'en: "over {q} {q}"'),
+        ("qualifiers.over.format.en: 'over {q} {q}' has 2 {q}",)),
+    "phrase-word-in-two-bounds": (
+        edit("{id: exact, bound: eq, format:", "{id: exact, bound: eq, words: [超过], format:"),
+        ("qualifiers.over.words: '超过' is also a word of 'exact' (bound eq), but this "
+         "phrase's bound is gt",)),
     "config-unknown-language": (
         edit("source_language: zh", "source_language: klingon", CONFIG),
         ("reportgen.yaml:", "source_language: language 'klingon' is not a language code")),
