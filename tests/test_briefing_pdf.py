@@ -287,6 +287,15 @@ def test_build_logs_no_weasyprint_warning(briefing_build: tuple[Path, Run]) -> N
     assert "WARNING" not in err.upper(), err
 
 
+def test_the_layout_preflight_finds_nothing_in_the_briefing(
+        briefing_build: tuple[Path, Run]) -> None:
+    """Text over text, text off the page or chart, near-empty pages, a character or marker
+    alone on a line, a heading at a page foot: none in either edition."""
+    _, run = briefing_build
+    findings = [line for line in run.err.splitlines() if "layout preflight: " in line]
+    assert findings == []
+
+
 VARIANTS = {"pdf/a-3b": "a3b", "pdf/ua-1": "ua1"}
 
 
