@@ -108,6 +108,13 @@ def planted_link(name: str, target: str) -> Setup:
     return apply
 
 
+def out_linked_to_victim(project: Path) -> Teardown:
+    """Replace the output folder by a link to the folder beside the project."""
+    shutil.rmtree(project / "out")
+    (project / "out").symlink_to(project.parent / "victim")
+    return None
+
+
 def folder_at(name: str) -> Setup:
     """Replace the file ``name`` by a folder holding one file."""
     def apply(project: Path) -> Teardown:
@@ -232,6 +239,10 @@ CASES: dict[str, Case] = {
         "11 #2", configure('languages: [zh, "en/../../victim/x"]'),
         says=("languages: language 'en/../../victim/x' is not a language code",),
         then=victim_untouched),
+    # A fresh attack: the output folder itself a link leading out of the project.
+    "out-is-a-link-out": Case(
+        "11 #1", out_linked_to_victim,
+        says=("the output folder links to ", "outside the project"), then=victim_untouched),
     # 11 #3: a planted link at the glyph cache's old fixed temporary name
     "link-at-glyph-cache-temp": Case(
         "11 #3", every(planted_link("out/.cache/cmaps.tmp", "victim/precious.txt"),

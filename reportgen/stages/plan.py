@@ -49,6 +49,25 @@ class Plan:
         return not self.outputs
 
 
+def _refuse_link_out(config: Config) -> None:
+    """Refuse an output folder that is a link leading out of the project.
+
+    A folder named outside the project (``--out /tmp/x``, ``out: ../x``) is the user's
+    choice; a link planted in the project (``out -> ~``) would have the build read its
+    manifest and write there unseen, like the links of data, seeds and templates that
+    ``files`` refuses.
+    """
+    out = config.path("out")
+    if not out.is_symlink():
+        return
+    root, target = os.path.realpath(config.root), os.path.realpath(out)
+    if os.path.commonpath([root, target]) != root:
+        raise ReportError(Problem(Mark(display(config, "out")),
+                                  f"the output folder links to {target}, outside the project",
+                                  "outputs are written only inside the project or to a folder "
+                                  "named with --out; remove the link, or name the folder itself"))
+
+
 def plan(config: Config, languages: list[str] | None = None,
          formats: list[str] | None = None) -> Plan:
     """Decide what to build: raise on an unknown language; never write anything."""
@@ -59,6 +78,7 @@ def plan(config: Config, languages: list[str] | None = None,
                                   + ", ".join(unknown),
                                   "configured: " + ", ".join(config.languages)))
     wanted = plan_outputs(config, languages, list(formats or FORMATS))
+    _refuse_link_out(config)
     fonts, day = _fonts_and_date(config)
     meta = {"date": day.isoformat(), "created": f"{day.isoformat()}T00:00:00Z",
             "generator": f"reportgen {__version__}", "version": __version__}
