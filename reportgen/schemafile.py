@@ -26,8 +26,9 @@ COLLECTION_KEYS = ("fields", "single", "help", "names", "provenance")
 FIELD_KEYS = ("type", "required", "help", "values", "to", "of", "fields", "numbers",
               "provenance", "corrects")
 # The keys that apply to one type only, with the type.
-_TYPE_KEYS = {"values": "enum", "to": "ref", "of": "list", "fields": "object",
-              "numbers": "text", "provenance": "date", "corrects": "date"}
+_TYPE_KEYS: dict[str, tuple[str, ...]] = {
+    "values": ("enum",), "to": ("ref",), "of": ("list",), "fields": ("object",),
+    "numbers": ("text",), "provenance": ("date", "ref"), "corrects": ("date",)}
 _NAMING_TYPES = ("text", "string", "ref")
 _DOCS = "see 'Schema' in docs/data-format.md"
 
@@ -205,10 +206,11 @@ class _Reader:
                 self.fail(type_node.mark, f"field {name!r}: unknown type {kind!r}",
                           (f"{guess}; " if guess else "") + "expected one of " + ", ".join(TYPES))
         out = FieldSpec(name, kind, self.flag(entries, "required"), self.word(entries, "help"))
-        for option, owner in _TYPE_KEYS.items():
-            if option in entries and kind in TYPES and kind != owner:
+        for option, owners in _TYPE_KEYS.items():
+            if option in entries and kind in TYPES and kind not in owners:
                 self.fail(entries[option][0].mark, f"field {name!r}: {option!r} applies to "
-                          f"{owner} fields, not {kind}", "remove it, or change the type")
+                          f"{' and '.join(owners)} fields, not {kind}",
+                          "remove it, or change the type")
         if "required" in entries and where == "item":
             self.fail(entries["required"][0].mark, f"field {name!r}: 'required' means nothing "
                       "for the items of a list", "put 'required' on the list field itself")

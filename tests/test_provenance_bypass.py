@@ -72,11 +72,11 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     # 11 #5 (a): a label on an inline reference is printed and was never checked.
     "label-on-quantity": (
         edit("全市有[[park-count]]公园", "全市有[[park-count|85%]]公园"),
-        ("data/parks.yaml:45:", "report.summary.zh: the label of '[[park-count|85%]]' states a "
+        ("data/parks.yaml:46:", "report.summary.zh: the label of '[[park-count|85%]]' states a "
          "number", "write [[park-count]]")),
     "label-with-unquoted-year": (
         edit("(see [[fig-parks]])", "(see [[fig-parks]], [[lakeside|Lakeside, opened 2021]])"),
-        ("data/parks.yaml:45:", "number '2021' in the label of '[[lakeside|Lakeside, opened "
+        ("data/parks.yaml:46:", "number '2021' in the label of '[[lakeside|Lakeside, opened "
          "2021]]' is not in the quotes")),
     # (b): stated matched as a substring of a bigger number.
     "stated-inside-bigger-number": (

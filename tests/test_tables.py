@@ -147,7 +147,7 @@ def test_a_header_problem_is_reported_once_not_per_row(project: Path) -> None:
     assert found[0] == "data/facts.csv:1:23: column 'measure.fr': unknown language 'fr' " \
         "(expected zh, en)"
     # The rows are not read; the references to their records wait for the fix.
-    assert found[1:] == ["data: 7 more problems held back: references to ids that may be "
+    assert found[1:] == ["data: 8 more problems held back: references to ids that may be "
                          "defined in the data that could not be read (fix the problems above "
                          "first)"]
 
