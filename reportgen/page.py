@@ -299,9 +299,13 @@ class Page:
         return Markup('<h{l} id="{i}">{t}</h{l}>').format(l=level, i=hid, t=Markup(shown))
 
     def plain(self, text: Any) -> str:
-        """Return ``text`` with its references expanded as words: no markers, no links."""
+        """Return ``text`` with its references expanded as words: no markers, no links.
+
+        Plain text goes where no line breaks (a <title>, an attribute, the PDF's metadata):
+        it carries no word joiner, so a search for the words finds them.
+        """
         if isinstance(text, Rich):
-            return self.expand(str(text), markup=False)
+            return self.expand(str(text), markup=False).replace(WORD_JOINER, "")
         return str(text)
 
     def in_lang(self, text: Any, lang: str) -> str:
