@@ -369,11 +369,12 @@ def test_contents_and_exhibit_list_give_one_page_number_per_entry(briefing: Path
     pages = len(_reader(pdf).pages)
     html = _parse_html(briefing, lang)
     # From the contents to the page before the first chapter after them (the next page
-    # that holds any anchor: the contents and the list of exhibits have none).
+    # that holds any anchor but the list of exhibits' own title).
     reader = _reader(pdf)
     first = _page_of(pdf, "contents")
-    after = min(p + 1 for dest in reader.named_destinations.values()
-                if (p := reader.get_destination_page_number(dest)) is not None and p + 1 > first)
+    after = min(p + 1 for name, dest in reader.named_destinations.items()
+                if name != "exhibit-list"
+                and (p := reader.get_destination_page_number(dest)) is not None and p + 1 > first)
     text = _page_text(pdf, first, after - 1)
     # Every entry ends in a leader and one page number; a note marker fused into a page
     # number ("111.35") or a number run into a title ("standin8") matches no entry.
