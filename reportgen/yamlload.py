@@ -310,6 +310,10 @@ class _Loader:
                     else:
                         add(Seq(tuple(frame.items), frame.mark))
                 elif isinstance(event, NodeEvent):
+                    if fast and getattr(event, "tag", None) is not None:
+                        # A tag is refused either way; libyaml accepts tag characters that
+                        # PyYAML's scanner refuses ('!@!'), so PyYAML's words and marks apply.
+                        raise _Retry
                     self._node_start(event)
                 elif isinstance(event, DocumentStartEvent):
                     if document_start is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reportgen import yamlload
@@ -443,6 +443,7 @@ def test_libyaml_is_available_and_used() -> None:
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_yamlish)
+@example(text="!@!")  # a tag libyaml reads and PyYAML's scanner refuses
 def test_libyaml_and_pyyaml_give_the_same_tree_or_the_same_problems(text: str) -> None:
     """The fast path keeps every rule and every position of the strict loader."""
     fast, slow = _read_both(text)
