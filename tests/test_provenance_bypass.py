@@ -11,11 +11,12 @@ were refused.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
+import mutations
 import pytest
 from conftest import MINI
+from mutations import Mutation, append, both
 
 from reportgen.build import gather
 from reportgen.config import load_config
@@ -25,33 +26,10 @@ DATA = "data/parks.yaml"
 SEED = "seeds/parks.txt"
 CONFIG = "reportgen.yaml"
 
-Mutation = Callable[[Path], None]
-
 
 def edit(old: str, new: str, name: str = DATA) -> Mutation:
-    """Return a mutation replacing the first ``old`` by ``new`` in the file ``name``."""
-    def apply(project: Path) -> None:
-        path = project / name
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {name}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return apply
-
-
-def append(text: str, name: str) -> Mutation:
-    """Return a mutation adding ``text`` to the end of the file ``name``."""
-    def apply(project: Path) -> None:
-        path = project / name
-        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-    return apply
-
-
-def both(*mutations: Mutation) -> Mutation:
-    """Return a mutation applying each of ``mutations`` in turn."""
-    def apply(project: Path) -> None:
-        for mutate in mutations:
-            mutate(project)
-    return apply
+    """Replace the first ``old`` by ``new`` in ``name`` (default: the data file)."""
+    return mutations.edit(old, new, name)
 
 
 def english_seed(text: str) -> Mutation:

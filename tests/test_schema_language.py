@@ -7,11 +7,12 @@ is a dataset, or problems located at file:line:column with the expected words.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
+import mutations
 import pytest
 from conftest import MINI, run_cli
+from mutations import Mutation, both
 
 from reportgen.config import load_config
 from reportgen.contract import BUILTIN_COLLECTIONS
@@ -25,9 +26,6 @@ DATA = "data/parks.yaml"
 LANGUAGES = ("zh", "en")
 CONFIG = load_config(MINI)
 
-Mutation = Callable[[Path], None]
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """Return a fresh copy of the mini fixture."""
@@ -37,29 +35,13 @@ def project(tmp_path: Path) -> Path:
 
 
 def edit(old: str, new: str, name: str = SCHEMA) -> Mutation:
-    """Return a mutation replacing the first ``old`` by ``new`` in ``name``."""
-    def apply(project: Path) -> None:
-        path = project / name
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {name}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return apply
-
-
-def both(*mutations: Mutation) -> Mutation:
-    """Return a mutation applying each of ``mutations`` in turn."""
-    def apply(project: Path) -> None:
-        for mutate in mutations:
-            mutate(project)
-    return apply
+    """Replace the first ``old`` by ``new`` in ``name`` (default: the schema)."""
+    return mutations.edit(old, new, name)
 
 
 def append(text: str, name: str = DATA) -> Mutation:
-    """Return a mutation adding ``text`` at the end of ``name``."""
-    def apply(project: Path) -> None:
-        path = project / name
-        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-    return apply
+    """Add ``text`` at the end of ``name`` (default: the data file)."""
+    return mutations.append(text, name)
 
 
 def load(project: Path) -> Dataset:
