@@ -39,6 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 FIGURES = str(Path(__file__).resolve().parent / "layout_figures.py")
+WARM = str(Path(__file__).resolve().parent / "warm.py")
 EPOCH = "1767225600"  # 2026-01-01: the report date of every run
 WORDS = ("amber", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "inlet",
          "juniper", "kelp", "larch", "moss", "nettle", "oak", "pine", "quartz", "reed")
@@ -296,10 +297,14 @@ def _bench(work: Path, runs: int, scales: list[int], edits: int, records: int) -
     build(project, "-q")
     warm = {other: figures("warm", str(work / f"final.{other}.html"),
                            str(project / "templates"), str(edits)) for other in langs}
+    served = fresh_copy(work / "serve")
+    serve = json.loads(run([PY, WARM, str(served), "--runs", str(max(edits, 3)), "--lang", lang,
+                            "--json"]).out.strip().splitlines()[-1])
     profile = figures("profile", str(html), str(project / "templates"))
     loading = figures("load", str(records))
     _print_table(rows, out, runs)
     _print_warm(rows, warm, edits)
+    _print_serve(rows, serve)
     _print_profile(profile, largest)
     print(f"\nloading: {loading['records']} generated records in {loading['cpu']:.1f} s CPU "
           f"({loading['seconds']:.1f} s wall) = {loading['per_second']:,.0f} records/s")
@@ -339,6 +344,35 @@ def _print_warm(rows: list[tuple[str, list[Run]]], warm: dict[str, dict[str, Any
                   f" wall, {answer['median_cpu'] / cpu:5.2f} CPU  (target <= 0.25; cold edition "
                   f"{wall:.2f} s, {cpu:.1f} s CPU = {wall / ref_wall:.1f} x ref)")
     print(f"reference document: {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU")
+
+
+def _print_serve(rows: list[tuple[str, list[Run]]], serve: dict[str, Any]) -> None:
+    """What ``reportgen serve`` does after a one-paragraph edit (benchmarks/warm.py)."""
+    table = dict(rows)
+    ref_wall, _ = _reference(rows)
+    lang = serve["lang"]
+    cold = statistics.median(r.seconds for r in table["cold (both editions, 4 files)"])
+    html_only = statistics.median(r.seconds for r in table["HTML only, one paragraph changed"])
+    edition = statistics.median(r.seconds for r in table[f"cold, {lang} PDF only"])
+    viewed, both = serve["median_viewed"], serve["median_html"]
+    print(f"\nserve: {len(serve['html'])} one-paragraph edits in one warm session and PDF "
+          "process, as reportgen serve makes them (its quiet time before a build left out)")
+    print(f"target 13 no change                     {serve['median_no_change']:7.4f} s "
+          "(target <= 0.1 s)")
+    print(f"target 13 warm HTML, {lang} (viewed first)  {viewed:7.3f} s = {viewed / ref_wall:5.3f}"
+          f" x ref (target <= 0.3 s); both editions {both:.3f} s, CPU "
+          f"{serve['median_html_cpu']:.3f} s")
+    print(f"          = {viewed / cold:.4f} of a cold build of both editions ({cold:.1f} s) and "
+          f"{viewed / html_only:.2f} of an HTML-only build in a fresh process "
+          f"({html_only:.2f} s)")
+    pdf = serve["median_pdf"]
+    print(f"target 13 warm PDF {lang} after the HTML      {pdf:7.2f} s = {pdf / edition:5.2f} of a "
+          f"cold {lang} edition ({edition:.2f} s; target <= 0.25); parts laid out "
+          f"{', '.join(serve['laid_out']) or '?'}")
+    print(f"target 13 warm server memory             {serve['rss_mb']:7.0f} MB RSS, "
+          f"{serve['pss_mb']:.0f} MB PSS, both editions held (target <= 600 MB): session "
+          f"{serve['session_mb']:.0f} MB, PDF process {serve['rss_mb'] - serve['session_mb']:.0f}"
+          " MB")
 
 
 def _print_profile(profile: dict[str, Any], name: str) -> None:

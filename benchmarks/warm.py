@@ -16,6 +16,7 @@ server adds its quiet time (``watch.QUIET_SECONDS``) before each build. Run:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -23,8 +24,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -54,6 +56,7 @@ class WarmFigures:
     no_change: list[float] = field(default_factory=list)  # a save without an edit
     rss_mb: float = 0.0  # resident memory of the session and the PDF process
     pss_mb: float = 0.0  # the same, shared pages counted once
+    session_mb: float = 0.0  # resident memory of the session alone (HTML, data, templates)
 
     def summary(self) -> str:
         """One line per figure, medians over the runs."""
@@ -68,8 +71,17 @@ class WarmFigures:
             f"warm PDF {self.lang}, one paragraph (incl. HTML) {med(self.pdf):6.2f} s "
             f"(CPU {med(self.pdf_cpu):.2f} s; first {self.first_pdf:.2f} s){parts}",
             f"warm server memory, both editions held    {self.rss_mb:6.0f} MB RSS, "
-            f"{self.pss_mb:.0f} MB PSS",
+            f"{self.pss_mb:.0f} MB PSS (session {self.session_mb:.0f} MB, PDF process "
+            f"{self.rss_mb - self.session_mb:.0f} MB)",
         ])
+
+    def medians(self) -> dict[str, Any]:
+        """The figures as JSON: each list's median, and the lists."""
+        answer: dict[str, Any] = asdict(self)
+        for name, values in list(answer.items()):
+            if isinstance(values, list) and values and isinstance(values[0], float):
+                answer[f"median_{name}"] = statistics.median(values)
+        return answer
 
 
 def _cpu(pid: int) -> float:
@@ -148,6 +160,7 @@ def measure_warm(project: Path, edit: Callable[[int], None], changed: list[Path]
                 figures.pdf_cpu.append(time.process_time() - cpu + _cpu(press.pid) - pdf_cpu)
             own, child = _memory(os.getpid()), _memory(press.pid or 0)
             figures.rss_mb, figures.pss_mb = own[0] + child[0], own[1] + child[1]
+            figures.session_mb = own[0]
         finally:
             press.close()
     if not any(part[0].isdigit() for part in figures.laid_out):
@@ -175,11 +188,15 @@ def main() -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--lang", default="")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     points = args.project / "data" / "points.yaml"
     words = ["amberx", "birchx", "cedarx", "dunex", "emberx", "fjordx", "grovex", "heathx"]
     figures = measure_warm(args.project, paragraph_editor(points, words), [points.resolve()],
                            args.runs, args.lang)
+    if args.json:
+        print(json.dumps(figures.medians()))
+        return 0
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(figures.summary())
     return 0

@@ -10,6 +10,7 @@ rule that keeps a chart honest is checked here with a located message.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -121,10 +122,16 @@ def draw_charts(specs: Mapping[str, ChartSpec], theme: Theme, cache: Cache | Non
         else:
             svgs = json.loads(stored.decode("utf-8"))
         # The SVGs keep their labels as text, so what they draw can be read back from them.
-        texts = tuple(visible_text(svgs[v]) for v in ("print", "wide", "narrow"))
+        texts = tuple(_svg_text(svgs[v]) for v in ("print", "wide", "narrow"))
         drawn[cid] = DrawnChart(cid, svgs["print"], svgs["wide"], svgs["narrow"], _rows(spec),
                                 texts, spec.summary)
     return drawn
+
+
+@functools.lru_cache(maxsize=256)
+def _svg_text(svg: str) -> str:
+    """The text a chart draws (a warm process reads each drawing once)."""
+    return visible_text(svg)
 
 
 def _theme_key(theme: Theme) -> str:

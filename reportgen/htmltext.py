@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-__all__ = ["remote_references", "visible_text"]
+__all__ = ["visible_text"]
 
 _SHOWN_ATTRIBUTES = ("alt", "title", "aria-label")
 _HIDDEN_ELEMENTS = ("style", "script")
@@ -36,14 +36,3 @@ def visible_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return "\n".join(parser.parts)
-
-
-def remote_references(html: str) -> list[str]:
-    """Return what ``html`` would fetch, run or navigate to when opened (htmlcheck.py).
-
-    render.render_edition already refuses such a page, at the template line; this answers
-    from the same parse (it is cached), for callers that only hold the HTML.
-    """
-    from .htmlcheck import check_page
-
-    return [f.message for f in check_page(html, "html") if not f.ident]

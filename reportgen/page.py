@@ -8,6 +8,7 @@ error say which record, collection or string was meant and what exists instead.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,12 @@ def typography_for(tag: str, lang: str, dataset: Dataset,
                     before.add(left.split()[-1])
                 if right.startswith(" ") and right.split():
                     after.add(right.split()[0])
+    return _typography(tag, frozenset(after), frozenset(before))
+
+
+@functools.lru_cache(maxsize=16)
+def _typography(tag: str, after: frozenset[str], before: frozenset[str]) -> Typography:
+    """One typography per language and number words: a warm process keeps what it typeset."""
     return Typography(tag, after, before)
 
 

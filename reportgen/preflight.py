@@ -27,7 +27,6 @@ import math
 import re
 import unicodedata
 import urllib.parse
-import weakref
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
@@ -80,8 +79,9 @@ class _Scan:
         self.elements = {id(b.element) for b in self.body if b.element is not None}
 
 
-_SCANS: weakref.WeakKeyDictionary[Any, tuple[_Scan, list[Finding]]] = (
-    weakref.WeakKeyDictionary())
+# A page's scan is kept on the page box itself: it goes with the page. (In a weak-keyed
+# table the scan, which holds the page's boxes, would keep its own key alive for good.)
+_KEPT = "_reportgen_scan"
 
 
 def check(document: Any, fill: float = FILL) -> list[Finding]:
@@ -114,13 +114,15 @@ def check(document: Any, fill: float = FILL) -> list[Finding]:
 
 def _scan(page: Any, boxes: Any) -> tuple[_Scan, list[Finding]]:
     """A page's scan and the findings that depend on it alone (kept while the page lives)."""
-    if page not in _SCANS:
+    kept: tuple[_Scan, list[Finding]] | None = getattr(page, _KEPT, None)
+    if kept is None:
         scan = _Scan(page, boxes)
         own = _overlaps(0, [_text_rect(box) for box, _ in scan.texts]) + _outside(0, page, scan)
         for chart, source in _charts(scan, boxes):
             own += _chart(0, chart, source)
-        _SCANS[page] = (scan, own)
-    return _SCANS[page]
+        kept = (scan, own)
+        setattr(page, _KEPT, kept)
+    return kept
 
 
 def _text_rect(box: Any) -> _Text:

@@ -151,6 +151,25 @@ def _serve(parent: int, memory_mb: int) -> None:
             return
         if spent:
             return
+        _give_back()
+
+
+def _give_back() -> None:
+    """Return the memory a job freed to the system (the process holds layouts for long).
+
+    A layout frees hundreds of megabytes of small objects that glibc's allocator keeps
+    for reuse; ``malloc_trim`` hands the free pages back, so the server's resident memory
+    is what it holds, not what its largest job once needed.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
 
 
 if __name__ == "__main__":

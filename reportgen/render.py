@@ -6,7 +6,7 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from .dataset import Dataset
 from .exhibits import DrawnChart
 from .formats import Formatter
-from .htmlcheck import Finding, check_page, inject_csp
+from .htmlcheck import Finding, check_page, inject_csp, same_markup
 from .page import Page, Strings, typography_for
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity
@@ -60,6 +60,7 @@ class Rendered:
     html: str
     exhibits: list[str]
     notes: int
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 # Templates may come from someone else: one expression must not exhaust memory or time.
@@ -131,27 +132,39 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
                    formatter: Formatter, strings: Mapping[str, str],
                    charts: Mapping[str, DrawnChart], meta: Mapping[str, Any],
                    editions: tuple[EditionLink, ...] = (),
-                   extra: Mapping[str, Any] | None = None) -> Rendered:
-    """Render ``template`` twice: once to number exhibits and headings, once for real.
+                   extra: Mapping[str, Any] | None = None,
+                   prior: Rendered | None = None) -> Rendered:
+    """Render ``template``: once to number exhibits and headings, once more with their order.
 
     ``extra`` holds context keys the build adds (documented in docs/templates.md). The
     HTML edition gets the engine's Content-Security-Policy; both editions are checked by
     parsing (htmlcheck.py), and what they must not hold is reported at the template line.
+
+    ``prior`` is this edition's last good rendering, kept by a long-lived process: its
+    exhibit and heading order stand in for the first pass's, so one pass is enough when
+    the page places the same exhibits and headings in the same order (a page rendered
+    with the order it places renders the same again). When the new page differs from
+    the prior one only in text the parser reads as text, the prior page's verdict (it had
+    no findings) is the new one's: see ``htmlcheck.same_markup``.
     """
     typography = typography_for(edition.html_lang, edition.lang, dataset, strings)
     shown = Strings({k: typography.phrase(v) for k, v in strings.items()})
-    order: list[str] = []
-    headings: list[tuple[int, str, str]] = []
+    order: list[str] = list(prior.exhibits) if prior else []
+    headings: list[tuple[int, str, str]] = list(prior.headings) if prior else []
     page = None
     context: dict[str, Any] = {**(extra or {}), "meta": {**meta, "editions": editions}}
     for _ in range(2):
         page = Page(dataset, edition.lang, edition.target, formatter, typography, shown, charts,
                     order, prior_headings=headings)
         html = _render_once(env, template, page, context)
+        if page.exhibits == order and page.headings == headings:
+            break  # numbered with the order it places: another pass renders the same page
         order, headings = list(page.exhibits), list(page.headings)
     assert page is not None
     if edition.target == "html":
         html = inject_csp(html)
+    if prior is not None and same_markup(prior.html, html):
+        return Rendered(html, list(page.exhibits), len(page.notes), list(page.headings))
     try:  # parsing the HTML edition is bounded in size (MAX_MARKUP) and in time
         with _time_limit(getattr(env, "render_seconds", 0) if edition.target == "html" else 0):
             findings = check_page(html, edition.target)
@@ -161,7 +174,7 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     problems = [_finding_problem(f, env, template, dataset, edition, html) for f in findings]
     if problems:
         raise ReportError(problems)
-    return Rendered(html, order, len(page.notes))
+    return Rendered(html, list(page.exhibits), len(page.notes), list(page.headings))
 
 
 def template_context(env: jinja2.Environment, page: Page,

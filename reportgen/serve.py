@@ -227,6 +227,7 @@ class Builder:
                                     "the preview keeps the last good build"))
             return True
         project = self.session.project
+        self.session.settle()
         self.preview.finish(generation, seconds, list(project.warnings) if project else [])
         self.say("rebuilt " + " ".join(shown))
         self._queue_pdfs(generation)

@@ -13,6 +13,7 @@ later call succeeds.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import time
@@ -59,6 +60,7 @@ class Session:
         self._covered: set[str] = set()  # characters the fonts are known to have
         self._digests: dict[Path, bytes | None] = {}  # file -> digest of its bytes when seen
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
+        self._settled = False  # whether the long-lived objects are frozen (``settle``)
 
     # --- what changed ---
 
@@ -131,7 +133,19 @@ class Session:
         names = self.names("html")
         pages = {names[lang]: self.page(lang) for lang in names}
         self.timings["html"] = time.perf_counter() - started
+        self.settle()
         return pages
+
+    def settle(self) -> None:
+        """Once the first editions are rendered, leave what is kept out of the cycle collector.
+
+        The compiled templates, fonts and locale data then live as long as the process:
+        a full collection no longer walks them after every edit (``gc.freeze``).
+        """
+        if not self._settled:
+            gc.collect()
+            gc.freeze()
+            self._settled = True
 
     def pdf_job(self, lang: str, target: Path) -> PdfJob:
         """Render ``lang``'s edition for print; return the job that writes it to ``target``."""

@@ -37,6 +37,8 @@ APOSTROPHE = "\u2019"
 # the closers (or at the end, or before white space) it closes.
 _OPEN_AFTER = set("([{<“‘«‹„‚「『—–-/\u3000")
 _CLOSE_BEFORE = set(".,;:!?)]}>…。，；：！？、）」』")
+_KEPT_TEXTS = 100_000  # typeset texts a typography keeps (a warm process renders them again)
+_DIGIT = re.compile(r"\d")  # number glue needs a digit beside a space
 _ENGINE_SPACE = re.compile(r"(?<=[\d}]) | (?=[\d{])")
 # The last two Han characters of a text, before any closing punctuation.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -124,12 +126,21 @@ class Typography:
         self._after = re.compile(r"(\d) (" + _alternation(set(after) | cldr_after, "after") + ")")
         self._before = re.compile("(" + _alternation(set(before) | cldr_before, "before")
                                   + r") (?=\d)")
+        self._prose: dict[str, str] = {}  # text -> typeset, kept as long as the typography
 
     def prose(self, text: str) -> str:
         """Return edition text from data with the locale's quotes and number glue."""
+        done = self._prose.get(text)
+        if done is None:
+            if len(self._prose) >= _KEPT_TEXTS:
+                self._prose.clear()
+            done = self._prose[text] = self._typeset(text)
+        return done
+
+    def _typeset(self, text: str) -> str:
         if '"' in text or "'" in text:
             text = self.quotes(text)
-        if " " in text:
+        if " " in text and _DIGIT.search(text):
             text = self._after.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
             text = self._before.sub(lambda m: m.group(1) + NBSP, text)
         return _LAST_TWO_HAN.sub("\\1" + WORD_JOINER + "\\2", text)

@@ -493,8 +493,24 @@ def _too_big(filename: str, size: int, max_bytes: int) -> ReportError:
 
 
 def load_text(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> Node:
-    """Parse ``text`` (one YAML document) into nodes; raise ReportError on any problem."""
-    return _Loader(text, filename, max_depth).load()
+    """Parse ``text`` (one YAML document) into nodes; raise ReportError on any problem.
+
+    The nodes are immutable: a file read again with the same text is not parsed again
+    (a warm process re-reads every data file, few of them changed). The last text of
+    each file name is kept, no older one.
+    """
+    kept = _LAST_PARSED.get(filename)
+    if kept is not None and kept[0] == text and kept[1] == max_depth:
+        return kept[2]
+    node = _Loader(text, filename, max_depth).load()
+    if len(_LAST_PARSED) >= _KEPT_FILES:
+        _LAST_PARSED.clear()
+    _LAST_PARSED[filename] = (text, max_depth, node)
+    return node
+
+
+_KEPT_FILES = 256
+_LAST_PARSED: dict[str, tuple[str, int, Node]] = {}  # file name -> its last text, parsed
 
 
 def load_bytes(

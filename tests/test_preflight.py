@@ -43,6 +43,22 @@ def test_a_clean_document_has_no_findings() -> None:
     assert findings(body) == []
 
 
+def test_what_the_preflight_keeps_of_a_page_goes_with_the_page() -> None:
+    """A warm process checks a new document after every edit: the old pages must go."""
+    import gc
+    import weakref
+
+    import weasyprint
+
+    html = f"<html lang='en'><head><style>{PAGE}</style></head><body><p>{TEXT}</p></body></html>"
+    document = weasyprint.HTML(string=html).render()
+    assert check(document) == []
+    page = weakref.ref(document.pages[0]._page_box)
+    del document
+    gc.collect()
+    assert page() is None
+
+
 def test_text_over_text() -> None:
     body = (f"<p>{TEXT}</p><p style='position: absolute; top: 12mm; left: 12mm'>"
             "OVERPRINTED WORDS</p>")

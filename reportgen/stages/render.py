@@ -1,9 +1,8 @@
 """Stage 3, render: draw an edition's charts, render its HTML, and check what it draws.
 
-``render(project, output, plan)`` fills ``output.rendered``; ``check(project, output,
-plan)`` returns the problems a reader would see: characters no font has (located in the
-data, strings or templates they come from) and, for an HTML edition, anything it would
-fetch when opened.
+``render(project, output, plan)`` fills ``output.rendered`` and refuses a page that would
+fetch anything when opened; ``check(project, output, plan)`` returns the characters no
+font has, located in the data, strings or templates they come from.
 """
 
 from __future__ import annotations
@@ -60,7 +59,8 @@ def render(project: Project, output: Output, plan: Plan,
 
     A template that exhausts the build's memory bound (memory_limit_mb) is a template
     error at its line, like any other. A long-lived process passes its own ``env`` (from
-    ``make_environment``), whose compiled templates it keeps between renders.
+    ``make_environment``), whose compiled templates it keeps between renders, and keeps
+    the output: its last good rendering numbers the next one (``render_edition``'s prior).
     """
     from ..render import Edition, make_environment, render_edition
 
@@ -73,7 +73,8 @@ def render(project: Project, output: Output, plan: Plan,
         output.rendered = render_edition(
             env, config.template, project.dataset,
             Edition(output.lang, output.html_lang, output.fmt), project.formatter(output.lang),
-            project.strings_in(output.lang), drawn, meta, edition_links(config, output.lang))
+            project.strings_in(output.lang), drawn, meta, edition_links(config, output.lang),
+            prior=output.rendered)
     except MemoryError as exc:
         where = _template_mark(exc, project) or Mark(f"{display(config, 'templates')}/"
                                                      f"{config.template}")
@@ -86,27 +87,23 @@ def render(project: Project, output: Output, plan: Plan,
 
 def check(project: Project, output: Output, plan: Plan,
           covered: set[str] | None = None) -> list[Problem]:
-    """Return what is wrong with a rendered output: missing glyphs, fetches on load.
+    """Return the characters of a rendered output that no font has, located at their source.
 
-    A long-lived process passes ``covered``, the characters the fonts are known to have
-    (or that draw nothing): when every character of the page is among them, the glyph
-    check has nothing to find; characters checked here are added to it.
+    What a page would fetch when opened is refused when it is rendered (``render``, at the
+    template line). A long-lived process passes ``covered``, the characters the fonts are
+    known to have (or that draw nothing): when every character of the page is among them,
+    the glyph check has nothing to find; characters checked here are added to it.
     """
-    from ..htmltext import remote_references, visible_text
+    from ..htmltext import visible_text
 
     charts = {f"chart {cid} ({output.lang})": "".join(c.strings)
               for cid, c in project.charts.get(output.lang, {}).items()}
-    problems = []
-    if covered is None or not _known(output.html, charts.values(), covered, plan):
-        texts = {output.name: visible_text(output.html), **charts}
-        missing = missing_glyphs(texts, plan.fonts, plan.cache)
-        problems = [_glyph_problem(project, char, places, plan) for char, places in
-                    sorted(missing.items())]
-    if output.fmt == "html":
-        problems += [Problem(Mark(output.name), f"the page would fetch {ref} when opened",
-                             "HTML editions are self-contained: inline the asset or use a "
-                             "data: URI") for ref in remote_references(output.html)]
-    return problems
+    if covered is not None and _known(output.html, charts.values(), covered, plan):
+        return []
+    texts = {output.name: visible_text(output.html), **charts}
+    missing = missing_glyphs(texts, plan.fonts, plan.cache)
+    return [_glyph_problem(project, char, places, plan) for char, places in
+            sorted(missing.items())]
 
 
 def _known(page: str, charts: Iterable[str], covered: set[str], plan: Plan) -> bool:

@@ -1,0 +1,163 @@
+"""The warm preview renders what a cold build renders, in fewer steps.
+
+A long-lived session keeps each edition's last good rendering: its exhibit and heading
+order number the next render, which then takes one pass instead of two; and a page that
+differs from the last checked one only in its text keeps that page's verdict instead of
+being parsed again (``htmlcheck.same_markup``). Both shortcuts must give the page a cold
+build gives, and the verdict a full check gives.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from mutations import Mutation, edit
+
+import reportgen.render
+from reportgen.config import load_config
+from reportgen.htmlcheck import check_page, inject_csp, same_markup
+from reportgen.session import Session
+
+_PARAGRAPH = re.compile(r"^      en: (\w[^\n\[]*\.)$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped briefing's project folder."""
+    dest = tmp_path_factory.mktemp("warm") / "briefing"
+    dest.mkdir()
+    for name in ("data", "seeds", "templates"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "reportgen.yaml", dest / "reportgen.yaml")
+    return dest
+
+
+@pytest.fixture
+def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The render passes and full page checks made, in order ("pass", "check")."""
+    made: list[str] = []
+    render_once, check = reportgen.render._render_once, check_page
+
+    def counted_render(*args: object, **kwargs: object) -> str:
+        made.append("pass")
+        return render_once(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_check(html: str, target: str) -> object:
+        made.append("check")
+        return check(html, target)
+
+    monkeypatch.setattr(reportgen.render, "_render_once", counted_render)
+    monkeypatch.setattr(reportgen.render, "check_page", counted_check)
+    yield made
+
+
+def _sentence_added(project: Path) -> None:
+    path = project / "data" / "points.yaml"
+    text = path.read_text(encoding="utf-8")
+    found = _PARAGRAPH.search(text)
+    assert found is not None
+    path.write_text(text[:found.end(1)] + " Quietly." + text[found.end(1):], encoding="utf-8")
+
+
+def _cold(project: Path) -> dict[str, str]:
+    return Session(lambda: load_config(project)).html()
+
+
+_SWAP = edit('  {{ m.figure("fig-scale") }}\n  {{ m.figure("fig-amounts") }}',
+             '  {{ m.figure("fig-amounts") }}\n  {{ m.figure("fig-scale") }}',
+             "templates/sections/body.html.j2")
+_HEADING = edit("h_methodology: {zh: 研究方法, en: Methodology}",
+                "h_methodology: {zh: 研究方法与口径, en: How we counted}", "templates/strings.yaml")
+
+
+@pytest.mark.parametrize(("mutation", "renders", "checks"), [
+    # One paragraph: one pass per edition, no full check (only text changed).
+    (_sentence_added, ["pass", "pass"], 0),
+    # Two exhibits trade places: their numbers (and every cross-reference) change.
+    (_SWAP, ["pass", "pass", "pass", "pass"], 2),
+    # A heading's words change: the contents list follows (in text only).
+    (_HEADING, ["pass", "pass", "pass", "pass"], 0),
+], ids=["paragraph", "exhibits-swapped", "heading-renamed"])
+def test_a_warm_render_equals_a_cold_one(project: Path, tmp_path: Path, passes: list[str],
+                                         mutation: Mutation, renders: list[str],
+                                         checks: int) -> None:
+    work = tmp_path / "p"
+    shutil.copytree(project, work)
+    session = Session(lambda: load_config(work))
+    before = session.html()
+    files = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    mutation(work)
+    session.note(p for p, data in files.items() if p.read_bytes() != data)
+    passes.clear()
+    warm = session.html()
+    made = list(passes)
+    assert warm != before, "the edit changed nothing"
+    assert warm == _cold(work)
+    assert [p for p in made if p == "pass"] == renders
+    assert made.count("check") == checks
+
+
+# --- the verdict of a page that differs only in text --------------------------------------
+
+_PIECES = [
+    "<p>", "</p>", '<a href="#n1">', '<a href="https://example.org/">', "</a>",
+    '<img src="data:image/png;base64,AA" alt="x">', '<img src="http://x/y.png">',
+    '<div style="color: red">', '<div style="background: url(http://x/)">', "</div>",
+    "<table>", "<tr><td>", "</td></tr>", "</table>", "<b>", "</b>", "<pre>", "</pre>",
+    "<style>p{color:red}</style>", "<!-- c -->", '<span id="a">', '<span id="a">', "</span>",
+    "<svg>", "</svg>", "<title>", "</title>", "<frameset>", "<textarea>", "</textarea>",
+    '<a title="x>y" href="#z">', "<select>", "</select>", "<math>", "</math>",
+]
+_TEXT = st.sampled_from(["", " ", "\n", "a", "word", "a b", "&amp;", "&#32;", "x>y", "5 %",
+                         "u\\72l(", "@import", "url(http://e/)", "--", "\u00a0", "中文"])
+
+
+def _page(pieces: list[str], texts: list[str]) -> str:
+    body = "".join(piece + text for piece, text in zip(pieces, texts, strict=True))
+    return inject_csp(f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}"
+                      "</body></html>")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).flatmap(
+    lambda pieces: st.tuples(st.just(pieces), st.lists(_TEXT, min_size=len(pieces),
+                                                       max_size=len(pieces)),
+                             st.lists(_TEXT, min_size=len(pieces), max_size=len(pieces)))))
+@example((["<table>", "<b>"], ["a", "b"], [" ", "b"]))
+@example((["<style>p{color:red}</style>"], ["a"], ["url(http://e/)"]))
+def test_a_page_that_differs_only_in_text_has_the_same_verdict(
+        case: tuple[list[str], list[str], list[str]]) -> None:
+    pieces, old_texts, new_texts = case
+    old, new = _page(pieces, old_texts), _page(pieces, new_texts)
+    if same_markup(old, new):
+        for target in ("html", "pdf"):
+            assert check_page(old, target) == check_page(new, target), (old, new)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("<style>p{}</style>", "<style>p{background:url(http://e/)}</style>"),  # CSS, not text
+    ('<a href="#a">x</a>', '<a href="#b">x</a>'),  # an attribute
+    ("<p>a</p>", "<p></p>"),  # a text node gone: not the same tokens
+    ("<p>a</p>", "<p> </p>"),  # text to white space: a parser's choices may change
+    ("<!-- a --><p>x</p>", "<!-- a --><p>x</p><p>y</p>"),  # an element more
+    ("<script></script><p>a</p>", "<script></script><p>b</p>"),  # script data: not read here
+    ("<svg><style>a<b</style></svg><p>a</p>", "<svg><style>a<b</style></svg><p>b</p>"),
+    ("<p>a\0</p>", "<p>b\0</p>"),  # NUL: the parser drops or replaces it
+])
+def test_a_change_that_is_not_only_text_is_checked_again(old: str, new: str) -> None:
+    assert not same_markup(_page([old], [""]), _page([new], [""]))
+
+
+def test_the_briefings_paragraph_edit_is_only_text(project: Path) -> None:
+    page = _cold(project)["briefing.en.html"]
+    start = page.index("<p", page.index("<main"))
+    start = page.index(">", start) + 1
+    assert same_markup(page, page[:start] + "Quietly. " + page[start:])
+    assert not same_markup(page, page[:start] + "<b>Quietly.</b> " + page[start:])
