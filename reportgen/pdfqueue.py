@@ -107,11 +107,15 @@ class PdfQueue:
             self._failed(name, generation, [f"cannot write the preview: {exc.strerror or exc}"])
             return
 
+        notes = [f"page {f.page}: {f.kind}: {f.text}" for f in result.findings] \
+            + [f"WeasyPrint: {w}" for w in result.warnings]
+
         def update(p: PdfState) -> None:
             p.generation, p.pages, p.busy, p.problems = generation, result.pages, False, []
-            p.stamp, p.seconds = p.stamp + 1, seconds
+            p.stamp, p.seconds, p.notes = p.stamp + 1, seconds, notes
         self.preview.pdf(name, update)
-        self.say(f"laid out {name}: {result.pages} pages in {seconds:.1f} s")
+        self.say("\n".join([f"laid out {name}: {result.pages} pages in {seconds:.1f} s",
+                            *(f"  {name}: {note}" for note in notes)]))
 
     def _failed(self, name: str, generation: int, errors: list[str]) -> None:
         problems = [str(Problem(Mark(name), e)) for e in errors]

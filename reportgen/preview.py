@@ -143,14 +143,20 @@ function draw(s, gone) {
   } else {
     link.textContent = "PDF"; link.href = "/_reportgen/pdf/" + encodeURIComponent(boot.pdf);
   }
+  const notes = boot.kind === "pdf" && !bad ? (pdf.notes || []) : [];
   panel.replaceChildren();
-  panel.hidden = !bad;
+  panel.hidden = !bad && !notes.length;
   if (bad) {
     panel.append(el("h2", "", bad + (bad === 1 ? " problem" : " problems") +
       " \\u2014 " + (boot.kind === "pdf" ? "the PDF shown is the last good one" :
       "the page shows the last good build")));
     panel.append(el("pre", "", [...s.problems, ...(pdf.problems || [])].join("\\n")));
     if (s.warnings.length) panel.append(el("pre", "warn", s.warnings.join("\\n")));
+  } else if (notes.length) {
+    panel.append(el("h2", "", notes.length + (notes.length === 1 ? " layout note" :
+      " layout notes") + " \\u2014 the PDF is up to date; these pages read worse than " +
+      "they should"));
+    panel.append(el("pre", "warn", notes.join("\\n")));
   }
   if (frame && pdf.generation !== undefined && pdf.generation !== null &&
       pdf.stamp !== shownPdf) {

@@ -57,6 +57,7 @@ class PdfState:
     busy: bool = False
     queued: int | None = None  # generation of the job waiting or being laid out
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the layout preflight's, WeasyPrint's
     seconds: float = 0.0
 
 
@@ -148,7 +149,8 @@ class Preview:
                 "pages": {k: v[0] for k, v in self.editions.items()},
                 "pdfs": {name: {"generation": p.generation, "pages": p.pages, "stamp": p.stamp,
                                 "busy": p.busy, "current": p.generation == self.built,
-                                "problems": list(p.problems), "seconds": round(p.seconds, 3)}
+                                "problems": list(p.problems), "notes": list(p.notes),
+                                "seconds": round(p.seconds, 3)}
                          for name, p in self.pdfs.items()},
             }
 

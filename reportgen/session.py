@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .editions import Output, file_name
@@ -155,12 +155,10 @@ class Session:
         plan, project = self._ready()
         config = project.config
         attachments = tuple((p.name, p.read_bytes()) for p in project.dataset.files)
-        fields: dict[str, Any] = {}
-        if "key" in PdfJob.__dataclass_fields__:  # a PDF process that keeps its layout
-            fields["key"] = file_name(config, lang, "pdf")
+        # The key names the layout the PDF process keeps for this edition's next job.
         return PdfJob(html, config.path("templates"), target, config.basename,
                       config.page_limit, config.pdf_variant, attachments,
-                      plan.meta["created"], **fields)
+                      plan.meta["created"], key=file_name(config, lang, "pdf"))
 
     def outputs(self, fmt: str) -> list[Output]:
         """The outputs of one format, in the configured order of the languages."""

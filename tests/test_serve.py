@@ -145,6 +145,21 @@ def test_an_edit_reloads_the_page_and_the_pdf(served: Served) -> None:
     _fix(served, data, original)
 
 
+def test_the_pdf_view_lists_what_the_layout_preflight_found(served: Served) -> None:
+    client, template = served.client, served.project / "templates" / "report.html.j2"
+    original = template.read_text(encoding="utf-8")
+    before = client.state()
+    edit(template, "</body>", '<p style="position: absolute; top: 0; left: -30mm">'
+                              "Words set outside the page</p></body>")
+    client.wait_for(lambda s: s["built"] > before["built"], what="the build")
+    settled = client.settled()
+    notes = settled["pdfs"]["parks.en.pdf"]["notes"]
+    assert any(note.startswith("page 1: ") and "outside" in note for note in notes), notes
+    assert settled["problems"] == []  # a layout note is not a failed build
+    _fix(served, template, original)
+    assert client.settled()["pdfs"]["parks.en.pdf"]["notes"] == []
+
+
 def test_a_syntax_error_shows_the_problems_over_the_last_good_page(
         served: Served, tmp_path: Path) -> None:
     client, data = served.client, served.project / "data" / "parks.yaml"

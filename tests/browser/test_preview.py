@@ -88,3 +88,25 @@ def test_the_page_reloads_itself_after_an_edit_and_shows_problems(
         context.close()
     finally:
         served.stop()
+
+
+def test_the_pdf_view_shows_the_layout_notes_of_the_pdf(chromium: Browser, tmp_path: Path) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    served = Served(project)
+    try:
+        served.client.settled()
+        context = chromium.new_context(viewport={"width": 1000, "height": 700})
+        page = context.new_page()
+        page.goto(served.client.base + "/_reportgen/pdf/parks.en.pdf", wait_until="load")
+        panel = page.locator("reportgen-preview .panel")
+        assert panel.is_hidden()
+        edit(project / "templates" / "report.html.j2", "</body>",
+             '<p style="position: absolute; top: 0; left: -30mm">Set outside the page</p></body>')
+        panel.wait_for(state="visible", timeout=120_000)
+        text = panel.inner_text()
+        assert "layout note" in text and "page 1: " in text, text
+        assert "up to date" in page.locator("reportgen-preview .status").inner_text()
+        context.close()
+    finally:
+        served.stop()
