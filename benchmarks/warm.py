@@ -158,6 +158,7 @@ def measure_warm(project: Path, edit: Callable[[int], None], changed: list[Path]
                 figures.laid_out.append(lay_out(figures.lang))
                 figures.pdf.append(time.perf_counter() - started)
                 figures.pdf_cpu.append(time.process_time() - cpu + _cpu(press.pid) - pdf_cpu)
+            press.run(len, "", config.render_timeout, "settled")  # after its give-back
             own, child = _memory(os.getpid()), _memory(press.pid or 0)
             figures.rss_mb, figures.pss_mb = own[0] + child[0], own[1] + child[1]
             figures.session_mb = own[0]
