@@ -27,6 +27,7 @@ from typing import Any
 
 from .parthooks import ACTIVE, Entry, PartEnv, install, looked_up, make_margins
 from .sections import Part, Split, split_html
+from .stylecache import install as install_style_cache
 
 __all__ = ["Layouter", "Rendering"]
 
@@ -87,6 +88,7 @@ class Layouter:
         from weasyprint.text.fonts import FontConfiguration
 
         install()
+        install_style_cache()
         self.font_config = FontConfiguration()
         self.images: dict[str, Any] = {}
         self._kept: dict[str, list[_Laid]] = {}
