@@ -417,7 +417,7 @@ _GIVE_UP = {"script", "plaintext"}  # script data's escapes; text to the end of 
 _CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)  # each edition's page and print page, last and new
 def _tokens(html: str) -> tuple[tuple[str, str], ...] | None:
     """Split a page into ("tag" | "text" | "other", source) tokens; None if unsure how."""
     out: list[tuple[str, str]] = []

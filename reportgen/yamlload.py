@@ -497,19 +497,24 @@ def load_text(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> Node:
 
     The nodes are immutable: a file read again with the same text is not parsed again
     (a warm process re-reads every data file, few of them changed). The last text of
-    each file name is kept, no older one.
+    each file name is kept, no older one, up to a few megabytes in all.
     """
     kept = _LAST_PARSED.get(filename)
     if kept is not None and kept[0] == text and kept[1] == max_depth:
         return kept[2]
     node = _Loader(text, filename, max_depth).load()
-    if len(_LAST_PARSED) >= _KEPT_FILES:
-        _LAST_PARSED.clear()
-    _LAST_PARSED[filename] = (text, max_depth, node)
+    _LAST_PARSED.pop(filename, None)
+    if len(text) <= _KEPT_CHARACTERS:
+        while _LAST_PARSED and sum(len(k[0]) for k in _LAST_PARSED.values()) + len(text) \
+                > _KEPT_CHARACTERS:
+            del _LAST_PARSED[next(iter(_LAST_PARSED))]  # the one parsed longest ago goes first
+        _LAST_PARSED[filename] = (text, max_depth, node)
     return node
 
 
-_KEPT_FILES = 256
+# Parsed files kept: a few megabytes of YAML (a project's hand-written files), not the
+# generated data of a large dataset, whose nodes would stay in memory for the whole build.
+_KEPT_CHARACTERS = 2_000_000
 _LAST_PARSED: dict[str, tuple[str, int, Node]] = {}  # file name -> its last text, parsed
 
 

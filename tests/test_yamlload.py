@@ -459,3 +459,18 @@ def test_syntax_errors_read_alike_on_both_parsers(case: str) -> None:
 def test_realistic_document_reads_alike_on_both_parsers() -> None:
     fast, slow = _read_both(REALISTIC.read_text(encoding="utf-8"))
     assert fast == slow and isinstance(fast, Map)
+
+
+def test_a_file_read_again_with_the_same_text_is_not_parsed_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen import yamlload
+
+    first = yamlload.load_text("a: 1\n", "kept.yaml")
+    assert yamlload.load_text("a: 1\n", "kept.yaml") is first
+    changed = yamlload.load_text("a: 2\n", "kept.yaml")
+    assert changed is not first and changed == yamlload.load_text("a: 2\n", "kept.yaml")
+    assert yamlload.load_text("a: 1\n", "kept.yaml") is not first  # only the last text kept
+    monkeypatch.setattr(yamlload, "_KEPT_CHARACTERS", 10)
+    big = "b: " + "x" * 20 + "\n"
+    assert yamlload.load_text(big, "big.yaml") is not yamlload.load_text(big, "big.yaml")
+    assert "big.yaml" not in yamlload._LAST_PARSED
