@@ -28,6 +28,7 @@ __all__ = ["PreviewServer", "make_server"]
 
 _LOG = logging.getLogger(__name__)
 _WAIT_SECONDS = 20.0
+IDLE_SECONDS = 60.0
 _PDF_VIEW = "/_reportgen/pdf/"
 
 
@@ -61,6 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "reportgen-preview"
     sys_version = ""
+    # A connection that sends nothing (or stops reading) is closed after this many seconds,
+    # so idle sockets cannot pile up threads; the long poll answers within _WAIT_SECONDS.
+    timeout = IDLE_SECONDS
 
     def do_GET(self) -> None:
         self._answer(body=True)

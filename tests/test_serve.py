@@ -457,3 +457,21 @@ def test_changes_wait_for_quiet_and_count_generations() -> None:
     assert not changes.newer(taken[0])
     changes.add([])
     assert changes.newer(taken[0])
+
+
+def test_a_connection_that_sends_nothing_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen import httpd
+    from reportgen.serve import Preview
+
+    monkeypatch.setattr(httpd._Handler, "timeout", 0.5)
+    server = httpd.make_server(Preview())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as idle:
+            started = time.monotonic()
+            assert idle.recv(1024) == b""  # closed by the server, not by us
+            assert time.monotonic() - started < 5
+    finally:
+        server.shutdown()
+        server.server_close()
