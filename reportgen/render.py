@@ -67,6 +67,7 @@ class Rendered:
 _MAX_ITEMS = 10_000_000  # characters or items one '*' may produce
 _MAX_BITS = 100_000  # size of an integer one '**' may produce
 RENDER_SECONDS = 300
+_KEPT_ANSWERS = 10_000  # (type, attribute) pairs the sandbox has ruled on
 
 
 class _BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -74,6 +75,23 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
     render_seconds: float = RENDER_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._safe: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer, kept per type and name: it depends on nothing else.
+
+        The sandbox asks for every attribute a template reads, ten thousand times a page.
+        """
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            if len(self._safe) >= _KEPT_ANSWERS:
+                self._safe.clear()
+            safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":

@@ -161,3 +161,24 @@ def test_the_briefings_paragraph_edit_is_only_text(project: Path) -> None:
     start = page.index(">", start) + 1
     assert same_markup(page, page[:start] + "Quietly. " + page[start:])
     assert not same_markup(page, page[:start] + "<b>Quietly.</b> " + page[start:])
+
+
+def test_the_sandbox_rules_on_each_attribute_as_jinja_does(tmp_path: Path) -> None:
+    """The sandbox keeps its answers per type and name; asked again, it answers the same."""
+    import jinja2
+
+    from reportgen.render import make_environment
+
+    env = make_environment(tmp_path)
+    cases = [("{{ x.count(1) }}", "1"), ("{{ x.append(2) }}", None), ("{{ x.__class__ }}", None),
+             ("{{ d.items() | list | length }}", "1"), ("{{ d.clear() }}", None),
+             ("{{ f.__globals__ }}", None)]
+    for _ in range(2):  # the second time from what the sandbox kept
+        for source, expected in cases:
+            template = env.from_string(source)
+            context = {"x": [1], "d": {"a": 1}, "f": lambda: 1}
+            if expected is None:
+                with pytest.raises(jinja2.exceptions.SecurityError):
+                    template.render(context)
+            else:
+                assert template.render(context) == expected
