@@ -17,12 +17,13 @@ from markupsafe import Markup, escape
 from .dataset import Dataset
 from .exhibits import DrawnChart
 from .formats import Formatter
-from .htmlcheck import Finding, check_page, inject_csp, same_markup
+from .htmlcheck import Finding, check_page, inject_csp
 from .page import Page, Strings, typography_for
 from .problems import Mark, Problem, ReportError
 from .schema import Date, Quantity
 from .templateerrors import Missing, template_problem
 from .templateloader import SafeLoader
+from .textchange import same_markup
 
 __all__ = ["THEME_DIR", "Edition", "EditionLink", "Rendered", "make_environment", "render_edition",
            "template_context"]
@@ -163,7 +164,7 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     the page places the same exhibits and headings in the same order (a page rendered
     with the order it places renders the same again). When the new page differs from
     the prior one only in text the parser reads as text, the prior page's verdict (it had
-    no findings) is the new one's: see ``htmlcheck.same_markup``.
+    no findings) is the new one's: see ``textchange.same_markup``.
     """
     typography = typography_for(edition.html_lang, edition.lang, dataset, strings)
     shown = Strings({k: typography.phrase(v) for k, v in strings.items()})

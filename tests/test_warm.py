@@ -3,7 +3,7 @@
 A long-lived session keeps each edition's last good rendering: its exhibit and heading
 order number the next render, which then takes one pass instead of two; and a page that
 differs from the last checked one only in its text keeps that page's verdict instead of
-being parsed again (``htmlcheck.same_markup``). Both shortcuts must give the page a cold
+being parsed again (``textchange.same_markup``). Both shortcuts must give the page a cold
 build gives, and the verdict a full check gives.
 """
 
@@ -22,8 +22,9 @@ from mutations import Mutation, edit
 
 import reportgen.render
 from reportgen.config import load_config
-from reportgen.htmlcheck import check_page, inject_csp, same_markup
+from reportgen.htmlcheck import check_page, inject_csp
 from reportgen.session import Session
+from reportgen.textchange import same_markup
 
 _PARAGRAPH = re.compile(r"^      en: (\w[^\n\[]*\.)$", re.MULTILINE)
 
