@@ -374,8 +374,11 @@ def _run(case: Case, project: Path) -> Run:
     if case.how == "cli":
         run = run_cli("build", "--project", project, *case.args, env=env)
         return run
+    # As a terminal starts a command: Ctrl-C at its default, even where the test runner was
+    # started with it ignored (a shell's background job), which Python would keep.
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_sigint_at_default)
     assert proc.stdout is not None and proc.stderr is not None
     if case.how == "interrupt":
         time.sleep(0.6)
@@ -387,6 +390,10 @@ def _run(case: Case, project: Path) -> Run:
     err = proc.stderr.read()
     proc.wait(timeout=300)
     return Run(proc.returncode, "", err)
+
+
+def _sigint_at_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_group(pgid: int) -> None:
