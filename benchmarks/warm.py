@@ -155,6 +155,7 @@ def measure_warm(project: Path, edit: Callable[[int], None], changed: list[Path]
                         figures.viewed.append(time.perf_counter() - started)
                 figures.html.append(time.perf_counter() - started)
                 figures.html_cpu.append(time.process_time() - cpu)
+                session.settle()  # as the server does after a build, before the PDFs
                 figures.laid_out.append(lay_out(figures.lang))
                 figures.pdf.append(time.perf_counter() - started)
                 figures.pdf_cpu.append(time.process_time() - cpu + _cpu(press.pid) - pdf_cpu)

@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .worker import JobFailed, die_with_parent, limit_memory
+from .worker import JobFailed, die_with_parent, give_back_memory, limit_memory
 
 __all__ = ["Press"]
 
@@ -57,7 +57,7 @@ class Press:
         results_read, results_write = os.pipe()
         env = {**os.environ}
         # One malloc arena: the process lays out on one thread, and memory a layout frees
-        # goes back to the system (``_give_back``) instead of staying in other arenas.
+        # goes back to the system (``give_back_memory``) instead of staying in other arenas.
         env.setdefault("MALLOC_ARENA_MAX", "1")
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p)
@@ -154,25 +154,7 @@ def _serve(parent: int, memory_mb: int) -> None:
             return
         if spent:
             return
-        _give_back()
-
-
-def _give_back() -> None:
-    """Return the memory a job freed to the system (the process holds layouts for long).
-
-    A layout frees hundreds of megabytes of small objects that glibc's allocator keeps
-    for reuse; ``malloc_trim`` hands the free pages back, so the server's resident memory
-    is what it holds, not what its largest job once needed.
-    """
-    import ctypes
-    import ctypes.util
-    import gc
-
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).malloc_trim(0)
+        give_back_memory()
 
 
 if __name__ == "__main__":

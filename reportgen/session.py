@@ -137,15 +137,18 @@ class Session:
         return pages
 
     def settle(self) -> None:
-        """Once the first editions are rendered, leave what is kept out of the cycle collector.
+        """After a build: hand freed memory back; the first time, freeze what is kept.
 
-        The compiled templates, fonts and locale data then live as long as the process:
-        a full collection no longer walks them after every edit (``gc.freeze``).
+        The compiled templates, fonts and locale data live as long as the process: once
+        frozen (``gc.freeze``), a full collection no longer walks them after every edit.
         """
+        from .worker import give_back_memory
+
         if not self._settled:
             gc.collect()
             gc.freeze()
             self._settled = True
+        give_back_memory()
 
     def pdf_job(self, lang: str, target: Path) -> PdfJob:
         """Render ``lang``'s edition for print; return the job that writes it to ``target``."""
