@@ -182,8 +182,14 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     assert page is not None
     if edition.target == "html":
         html = inject_csp(html)
-    if prior is not None and same_markup(prior.html, html):
-        return Rendered(html, list(page.exhibits), len(page.notes), list(page.headings))
+    if prior is None or not same_markup(prior.html, html):
+        _check(html, env, template, dataset, edition)
+    return Rendered(html, list(page.exhibits), len(page.notes), list(page.headings))
+
+
+def _check(html: str, env: jinja2.Environment, template: str, dataset: Dataset,
+           edition: Edition) -> None:
+    """Raise ReportError at the template line for what the page must not hold."""
     try:  # parsing the HTML edition is bounded in size (MAX_MARKUP) and in time
         with _time_limit(getattr(env, "render_seconds", 0) if edition.target == "html" else 0):
             findings = check_page(html, edition.target)
@@ -193,7 +199,6 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     problems = [_finding_problem(f, env, template, dataset, edition, html) for f in findings]
     if problems:
         raise ReportError(problems)
-    return Rendered(html, list(page.exhibits), len(page.notes), list(page.headings))
 
 
 def template_context(env: jinja2.Environment, page: Page,
