@@ -14,11 +14,12 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Run, pdftotext, run_cli, snapshot
+from mutations import Mutation, both
 
 from reportgen.build import build
 from reportgen.config import load_config
@@ -32,7 +33,6 @@ CONFIG = "reportgen.yaml"
 _SUMMARY = re.compile(r"^error: (\d+) problems? found; nothing was written$")
 _PROBLEM = re.compile(r"^  \S+(:\d+)*: .+")
 
-Mutation = Callable[[Path], None]
 
 
 @pytest.fixture
@@ -65,14 +65,6 @@ def edit_bytes(old: bytes, new: bytes, name: str = DATA) -> Mutation:
         path = project / name
         assert old in path.read_bytes()
         path.write_bytes(path.read_bytes().replace(old, new, 1))
-    return apply
-
-
-def both(*mutations: Mutation) -> Mutation:
-    """Return a mutation applying each of ``mutations`` in turn."""
-    def apply(project: Path) -> None:
-        for mutate in mutations:
-            mutate(project)
     return apply
 
 

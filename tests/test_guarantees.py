@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mutations
 import pytest
 from conftest import ROOT, Run, pdftotext, run_cli, snapshot
 
@@ -40,13 +41,7 @@ Setup = Callable[[Path], Teardown]
 
 def edit(old: str, new: str, name: str = DATA) -> Setup:
     """Replace the first ``old`` by ``new`` in the project file ``name``."""
-    def apply(project: Path) -> Teardown:
-        path = project / name
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {name}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        return None
-    return apply
+    return mutations.edit(old, new, name)
 
 
 def configure(line: str) -> Setup:
