@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parthooks import ACTIVE, Entry, PartEnv, install, looked_up, make_margins
+from .pagerefs import install as install_page_refs
+from .parthooks import ACTIVE, LAID, Entry, PartEnv, install, looked_up, make_margins
 from .sections import Part, Split, split_html
 from .stylecache import install as install_style_cache
 
@@ -79,6 +80,7 @@ class Rendering:
     reason: str = ""  # why the document was laid out whole, if it was
     seconds: list[float] = field(default_factory=list)  # CPU seconds per part laid out
     laid: list[int] = field(default_factory=list)  # the parts laid out (index, in order)
+    pages_laid: int = 0  # pages laid out, each layout of a page counted (again or not)
 
 
 class Layouter:
@@ -89,6 +91,7 @@ class Layouter:
 
         install()
         install_style_cache()
+        install_page_refs()
         self.font_config = FontConfiguration()
         self.images: dict[str, Any] = {}
         self._kept: dict[str, list[_Laid]] = {}
@@ -108,6 +111,13 @@ class Layouter:
     def render(self, html: str, base_dir: Path, url_fetcher: Any, key: str = "",
                split: bool = True) -> Rendering:
         """Lay out ``html`` (base URL ``base_dir``); reuse the parts kept under ``key``."""
+        before = LAID[0]
+        rendering = self._render(html, base_dir, url_fetcher, key, split)
+        rendering.pages_laid = LAID[0] - before
+        return rendering
+
+    def _render(self, html: str, base_dir: Path, url_fetcher: Any, key: str,
+                split: bool) -> Rendering:
         parts = split_html(html, base_dir) if split else Split(
             (Part(html, "", frozenset()),), "splitting turned off")
         if parts.reason or len(parts.parts) == 1:

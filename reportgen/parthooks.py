@@ -25,9 +25,12 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACTIVE", "UNKNOWN", "Entry", "PartEnv", "install", "looked_up", "make_margins"]
+from .pagerefs import anchor_name
+
+__all__ = ["ACTIVE", "LAID", "UNKNOWN", "Entry", "PartEnv", "install", "looked_up", "make_margins"]
 
 UNKNOWN = ("unknown",)  # an anchor looked up before any part had laid it out
+LAID = [0]  # pages laid out by this process (each layout of a page counts, again or not)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def install() -> None:
         elif index == 0:
             context.broken_out_of_flow = {}
         page, resume_at = remake_page(index, context, root_box, html)
+        LAID[0] += 1
         broken[index + 1] = dict(context.broken_out_of_flow)
         return page, resume_at
 
@@ -158,7 +162,7 @@ def install() -> None:
         def lookup_target(self, anchor_token: Any, source_box: Any, css_token: Any,
                           parse_again: Any) -> Any:
             env = ACTIVE.get()
-            name = _anchor_name(anchor_token, source_box) if env is not None else None
+            name = anchor_name(anchor_token, source_box) if env is not None else None
             if env is not None and name in env.foreign:
                 value = looked_up(name, env.anchors, env.complete)
                 env.lookups[name] = value
@@ -193,19 +197,3 @@ class _ForeignBox:
 
     def __init__(self, counters: dict[str, list[int]]) -> None:
         self.cached_counter_values = counters
-
-
-def _anchor_name(anchor_token: Any, source_box: Any) -> str | None:
-    """The anchor an ``attr()``, URL or string token names (as WeasyPrint resolves it)."""
-    from weasyprint.css.targets import anchor_name_from_token
-    from weasyprint.urls import get_url_tuple
-
-    if anchor_token[0] == "attr()":
-        attr_name, type_, fallback = anchor_token[1]
-        value = source_box.element.get(attr_name, fallback)
-        if type_ == "string":
-            anchor_token = ("string", value)
-        elif type_ == "url":
-            anchor_token = ("url", get_url_tuple(value, source_box.style.base_url))
-    name: str | None = anchor_name_from_token(anchor_token)
-    return name
