@@ -33,7 +33,8 @@ from .schema import (
 from .schemafile import parse_schema
 from .tabular import load_table
 from .validate import validate_record
-from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, gc_paused, load_bytes
+from .worker import gc_paused
+from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, load_bytes
 
 __all__ = ["INLINE_REF", "MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
 

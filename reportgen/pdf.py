@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .preflight import Finding
+from .worker import gc_paused
 
 if TYPE_CHECKING:
     from .layout import Layouter
@@ -156,6 +157,7 @@ def warm_up(check_subsetter: bool = True) -> None:
     session()[0].warm_up("<p>Aa 中文</p>")
 
 
+@gc_paused()  # a layout makes millions of objects and next to no cycles (worker.gc_paused)
 def write_pdf(job: PdfJob) -> PdfResult:
     """Render ``job.html`` to ``job.target``; never fetch outside ``job.base_dir``."""
     import weasyprint

@@ -12,8 +12,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["JobFailed", "bounded_memory", "die_with_parent", "give_back_memory", "limit_memory",
-           "receive", "run_job"]
+__all__ = ["JobFailed", "bounded_memory", "die_with_parent", "gc_paused", "give_back_memory",
+           "limit_memory", "receive", "run_job"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -40,6 +40,27 @@ def _address_space() -> int:
             return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a job that makes millions of acyclic objects.
+
+    Reading a big data file, or laying out and writing a PDF, makes millions of tuples,
+    lists, dicts and boxes, nearly none in a cycle: refcounts free them. Each of the
+    collector's passes still walks every object made so far; they took more time than
+    parsing a large data file, and about 15 % of a briefing's layout, while pausing the
+    collector leaves a layout's peak memory as it was (203 vs 206 MB for the zh briefing).
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def give_back_memory() -> None:

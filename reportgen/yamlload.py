@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -26,6 +23,7 @@ from yaml.scanner import Scanner
 
 from reportgen.files import MAX_YAML_BYTES, read_bytes
 from reportgen.problems import Mark, Problem, ReportError
+from reportgen.worker import gc_paused
 
 try:  # libyaml's parser: the same events and marks as PyYAML's, many times faster
     from yaml._yaml import CParser
@@ -41,7 +39,6 @@ __all__ = [
     "Node",
     "Scalar",
     "Seq",
-    "gc_paused",
     "load_bytes",
     "load_file",
     "load_text",
@@ -132,22 +129,6 @@ Node = Scalar | Seq | Map
 
 
 _new = tuple.__new__  # builds a node without the keyword handling of its constructor
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a large tree without cycles.
-
-    Reading a big data file makes millions of tuples, lists and dicts; each makes the
-    collector walk every object made so far, which took more time than parsing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _YamlMark(Protocol):
