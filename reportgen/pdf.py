@@ -44,7 +44,7 @@ class PdfJob:
     created: str = ""
     metadata: tuple[tuple[str, str], ...] = ()  # extra document info entries (the manifest)
     key: str = ""  # the layout kept in this process for the next job of the same key
-    parts: bool = True  # lay out part by part (False: as one document)
+    parts: bool = True  # lay out part by part, kept for the next job (False: one document)
 
 
 @dataclass
@@ -170,10 +170,12 @@ def write_pdf(job: PdfJob) -> PdfResult:
     propagate, logger.propagate = logger.propagate, False
     try:
         layouter, painter = session()
-        # REPORTGEN_LAYOUT=whole lays out as one document: to compare, or to rule parts out.
-        whole = os.environ.get("REPORTGEN_LAYOUT", "").strip().lower() == "whole"
+        # REPORTGEN_LAYOUT=whole or =parts lays out as one document or part by part,
+        # whatever the job asks: to compare the two, or to rule parts out.
+        forced = os.environ.get("REPORTGEN_LAYOUT", "").strip().lower()
+        split = {"whole": False, "parts": True}.get(forced, job.parts)
         rendering = layouter.render(job.html, job.base_dir, _fetcher(job.base_dir, result),
-                                    job.key, job.parts and not whole)
+                                    job.key, split)
         document = rendering.document
         result.parts, result.laid_out = rendering.parts, rendering.laid_out
         result.laid = tuple(rendering.laid)

@@ -73,7 +73,10 @@ def start(project: Project, output: Output, plan: Plan, process: Prefork) -> Non
                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     job = PdfJob(output.html, config.path("templates"), output.tmp, config.basename,
                  config.page_limit, config.pdf_variant, attachments, plan.meta["created"],
-                 (("ReportgenManifest", record),))
+                 (("ReportgenManifest", record),), parts=False)
+    # parts=False: this process writes one PDF and exits, so parts kept for a next edit
+    # would never be used; laid out as one document the PDF is the same, and cheaper (no
+    # second pass of the parts once the page count is known). serve's process keeps parts.
     # The same inputs give the same PDF: an output deleted by hand, or an edit undone,
     # comes back from the cache without a layout.
     output.cache_key = digest(plan.inputs.digest, output.name, output.html, record)
