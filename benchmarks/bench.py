@@ -170,11 +170,16 @@ def weasyprint_alone(html: Path, base: Path) -> Run:
     """Lay out and write one edition's final HTML with WeasyPrint alone (one document,
     no preflight), in a fresh process: the floor a build is measured against."""
     code = (
-        "import sys;from pathlib import Path;import weasyprint;"
+        "import sys,time;from pathlib import Path;import weasyprint;"
+        "import weasyprint.layout.page as p;"
         "from reportgen.pdf import PdfResult,_fetcher;"
-        "b=Path(sys.argv[2]);"
+        "m=p.make_page;n=[0]\n"
+        "def c(*a,**k):\n n[0]+=1;return m(*a,**k)\n"
+        "p.make_page=c;b=Path(sys.argv[2]);"
+        "weasyprint.HTML(string='<p>Aa 中文</p>').render();t=time.process_time();n[0]=0;"
         "d=weasyprint.HTML(string=Path(sys.argv[1]).read_text(encoding='utf-8'),"
         "base_url=str(b)+'/',url_fetcher=_fetcher(b,PdfResult())).render(pdf_tags=True);"
+        "print('LAYOUT',time.process_time()-t,'LAID',n[0]);"
         "d.write_pdf(sys.argv[3],pdf_tags=True);print('PAGES',len(d.pages))"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -282,9 +287,9 @@ def _bench(work: Path, runs: int, scales: list[int], edits: int, records: int) -
 
     for other in langs:
         rows.append(series(f"cold, {other} PDF only", runs, wipe, edition(other)))
-    # The same, laid out as one document: is part-by-part layout slower or faster cold?
-    rows.append(series(f"cold, {lang} PDF only, one-document layout", runs, wipe,
-                       lambda: measured(["env", "REPORTGEN_LAYOUT=whole", PY, "-m", "reportgen",
+    # The same, laid out part by part as serve's process does: what parts cost cold.
+    rows.append(series(f"cold, {lang} PDF only, part by part", runs, wipe,
+                       lambda: measured(["env", "REPORTGEN_LAYOUT=parts", PY, "-m", "reportgen",
                                          "build", "--project", str(project), "-q", "--lang",
                                          lang, "--format", "pdf"])))
     build(project, "-q")
@@ -305,7 +310,7 @@ def _bench(work: Path, runs: int, scales: list[int], edits: int, records: int) -
     _print_table(rows, out, runs)
     _print_warm(rows, warm, edits)
     _print_serve(rows, serve)
-    _print_profile(profile, largest)
+    _print_profile(profile, largest, dict(rows)[f"WeasyPrint alone ({largest})"][-1])
     print(f"\nloading: {loading['records']} generated records in {loading['cpu']:.1f} s CPU "
           f"({loading['seconds']:.1f} s wall) = {loading['per_second']:,.0f} records/s")
     _print_scaling(work, scales)
@@ -375,11 +380,16 @@ def _print_serve(rows: list[tuple[str, list[Run]]], serve: dict[str, Any]) -> No
           " MB")
 
 
-def _print_profile(profile: dict[str, Any], name: str) -> None:
-    """Where a cold layout of the largest edition spends its time."""
+def _print_profile(profile: dict[str, Any], name: str, alone: Run) -> None:
+    """Where a cold layout of the largest edition spends its time, against WeasyPrint's."""
+    found = re.search(r"LAYOUT ([\d.]+) LAID (\d+)", alone.out)
+    cpu, laid = (float(found.group(1)), int(found.group(2))) if found else (0.0, 0)
+    print(f"\ntarget 13 cold layout of {name}, one document, CPU: {profile['layout_cpu']:.2f} s "
+          f"as reportgen lays it out, {cpu:.2f} s by WeasyPrint alone, the same HTML: "
+          f"{profile['layout_cpu'] / cpu - 1:+.0%}" if cpu else "")
     print(f"\nprofile of a cold one-document layout of {name}: {profile['pages']} pages, "
-          f"{profile['pages_made']} laid out (pages made again when page references "
-          "changed)")
+          f"{profile['pages_made']} laid out (WeasyPrint alone: {laid}; a page is laid out "
+          "again when a page number it prints changes)")
     print("  stages (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in profile["steps"].items()))
     print("  layout by kind, exclusive CPU s: " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(profile["kinds"].items(), key=lambda i: -i[1])))

@@ -9,9 +9,11 @@
         one-paragraph edit of it: times of each, parts laid out, pages replayed, and whether
         the last warm PDF equals a single-document layout of the same HTML (bytes).
     python benchmarks/layout_figures.py profile HTML BASE_DIR
-        Lay out HTML as one document with timers on WeasyPrint's stages and on the layout
-        of every block, float, flex, grid, table and line: where the layout time goes, by
-        the element (tag and classes) the CSS applies to.
+        Lay out HTML as one document as reportgen does (its hooks installed, the cycle
+        collector paused), once untimed for its CPU seconds, then with timers on
+        WeasyPrint's stages and on the layout of every block, float, flex, grid, table and
+        line: where the layout time goes, by the element (tag and classes) the CSS applies
+        to.
     python benchmarks/layout_figures.py load RECORDS
         Load a generated dataset of RECORDS records with reportgen's loader: records/s.
 
@@ -172,13 +174,21 @@ def _signature(box: Any) -> str:
 
 
 def profile(html_path: Path, base: Path) -> dict[str, Any]:
-    import weasyprint
     import weasyprint.layout.block as block
     import weasyprint.layout.inline as inline
     import weasyprint.layout.page as page
 
-    from reportgen.pdf import PdfResult, _fetcher
+    from reportgen.pdf import PdfResult, _fetcher, session, warm_up
+    from reportgen.worker import gc_paused
 
+    html = html_path.read_text(encoding="utf-8")
+    warm_up(check_subsetter=False)
+    layouter = session()[0]
+    started = time.process_time()
+    with gc_paused():
+        rendering = layouter.render(html, base, _fetcher(base, PdfResult()), split=False)
+    layout_cpu = time.process_time() - started
+    del rendering
     timers = _Timers()
     block.block_level_layout_switch = timers.wrap(block.block_level_layout_switch, "block", 1)
     for module in (block, inline, page):
@@ -203,9 +213,9 @@ def profile(html_path: Path, base: Path) -> dict[str, Any]:
     progress = logging.getLogger("weasyprint.progress")
     progress.setLevel(logging.INFO)
     progress.addHandler(_Steps())
-    html = html_path.read_text(encoding="utf-8")
-    document = weasyprint.HTML(string=html, base_url=str(base) + "/",
-                               url_fetcher=_fetcher(base, PdfResult())).render(pdf_tags=True)
+    with gc_paused():
+        document = layouter.render(html, base, _fetcher(base, PdfResult()),
+                                   split=False).document
     with tempfile.TemporaryDirectory() as tmp:
         document.write_pdf(Path(tmp) / "profile.pdf", pdf_tags=True)
     stages.append((time.process_time(), "end"))
@@ -217,6 +227,7 @@ def profile(html_path: Path, base: Path) -> dict[str, Any]:
         kinds[kind] += seconds
     top = sorted(timers.spent.items(), key=lambda item: -item[1])[:14]
     return {"pages": len(document.pages), "pages_made": made[0], "steps": dict(steps),
+            "layout_cpu": layout_cpu,
             "kinds": dict(kinds),
             "top": [[kind, name, round(s, 3), timers.calls[(kind, name)]]
                     for (kind, name), s in top]}
