@@ -14,6 +14,9 @@
         WeasyPrint's stages and on the layout of every block, float, flex, grid, table and
         line: where the layout time goes, by the element (tag and classes) the CSS applies
         to.
+    python benchmarks/layout_figures.py layout HTML BASE_DIR
+        Lay out HTML as one document as reportgen does, untimed but for its CPU seconds;
+        with the pages it has and the pages it laid out.
     python benchmarks/layout_figures.py load RECORDS
         Load a generated dataset of RECORDS records with reportgen's loader: records/s.
 
@@ -173,22 +176,31 @@ def _signature(box: Any) -> str:
     return (box.element_tag or "?") + "".join(f".{c}" for c in classes[:2])
 
 
-def profile(html_path: Path, base: Path) -> dict[str, Any]:
-    import weasyprint.layout.block as block
-    import weasyprint.layout.inline as inline
-    import weasyprint.layout.page as page
-
+def layout(html_path: Path, base: Path) -> dict[str, Any]:
+    """A cold one-document layout as a build's PDF process makes it: CPU s and pages."""
     from reportgen.pdf import PdfResult, _fetcher, session, warm_up
     from reportgen.worker import gc_paused
 
     html = html_path.read_text(encoding="utf-8")
     warm_up(check_subsetter=False)
-    layouter = session()[0]
     started = time.process_time()
     with gc_paused():
-        rendering = layouter.render(html, base, _fetcher(base, PdfResult()), split=False)
-    layout_cpu = time.process_time() - started
-    del rendering
+        rendering = session()[0].render(html, base, _fetcher(base, PdfResult()), split=False)
+    return {"layout_cpu": time.process_time() - started,
+            "pages": len(rendering.document.pages), "pages_laid": rendering.pages_laid}
+
+
+def profile(html_path: Path, base: Path) -> dict[str, Any]:
+    import weasyprint.layout.block as block
+    import weasyprint.layout.inline as inline
+    import weasyprint.layout.page as page
+
+    from reportgen.pdf import PdfResult, _fetcher, session
+    from reportgen.worker import gc_paused
+
+    html = html_path.read_text(encoding="utf-8")
+    untimed = layout(html_path, base)
+    layouter = session()[0]
     timers = _Timers()
     block.block_level_layout_switch = timers.wrap(block.block_level_layout_switch, "block", 1)
     for module in (block, inline, page):
@@ -227,7 +239,7 @@ def profile(html_path: Path, base: Path) -> dict[str, Any]:
         kinds[kind] += seconds
     top = sorted(timers.spent.items(), key=lambda item: -item[1])[:14]
     return {"pages": len(document.pages), "pages_made": made[0], "steps": dict(steps),
-            "layout_cpu": layout_cpu,
+            "layout_cpu": untimed["layout_cpu"],
             "kinds": dict(kinds),
             "top": [[kind, name, round(s, 3), timers.calls[(kind, name)]]
                     for (kind, name), s in top]}
@@ -270,6 +282,8 @@ def main() -> int:
         out = reference(int(args[0]) if args else 6)
     elif command == "warm":
         out = warm(Path(args[0]), Path(args[1]), int(args[2]))
+    elif command == "layout":
+        out = layout(Path(args[0]), Path(args[1]))
     elif command == "profile":
         out = profile(Path(args[0]), Path(args[1]))
     elif command == "load":
