@@ -1,8 +1,10 @@
 """Lay out HTML with WeasyPrint and write the PDF, fetching nothing but our own files.
 
-Layout goes part by part (``layout.Layouter``: the PDF equals the one a single-document
-layout gives) and pages are written from their recorded operators when laid out before
-(``repaint.Painter``); a process that writes the same key again reuses both. The laid-out
+A job of a process that stays up (serve's) is laid out part by part
+(``layout.Layouter``: the PDF equals the one a single-document layout gives) and pages are
+written from their recorded operators when laid out before (``repaint.Painter``); a process
+that writes the same key again reuses both. A build's one-off job is laid out as one
+document. Either way the cycle collector is paused for the job (``worker.gc_paused``). The laid-out
 pages go through the layout preflight (``preflight.check``) before they are written.
 """
 

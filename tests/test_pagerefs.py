@@ -27,7 +27,9 @@ WORDS = "Each page that prints a page number must print the right one, and only 
 
 CSS = """
 @page { size: 120mm 90mm; margin: 12mm 10mm;
+  @top-left { content: string(head); font-size: 6pt }
   @bottom-right { content: counter(page) " / " counter(pages); font-size: 6pt } }
+h2 { string-set: head content(text) " from p. " counter(page) }
 body { font: 8pt/1.4 sans-serif; margin: 0 }
 section { break-before: page }
 .toc a::after { content: leader('.') target-counter(attr(href url), page) }
@@ -40,7 +42,8 @@ COUNTERS = "a.all::after { content: ' [' target-counters(attr(href url), page, '
 
 # A contents page (forward references), chapters citing notes, notes pointing back at the
 # citations (backward references, some on the same page as their target), one reference
-# that also prints its own page number, one named by a string, one by target-counters().
+# that also prints its own page number, one named by a string, one by target-counters(),
+# and a running head whose string-set prints its heading's page.
 CHAPTERS = 4
 
 
@@ -54,7 +57,8 @@ def document(extra_css: str = "", counters: bool = True) -> str:
     notes = "".join(f'<p id="n{i}-{k}">Note {i}.{k} <a class="back" href="#cite-{i}-{k}">'
                     "back</a></p>" for i in range(CHAPTERS) for k in range(i + 1))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Refs</title>"
-            f"<style>{CSS}{COUNTERS if counters else ''}{extra_css}</style></head><body><nav class='toc'><h1>Contents</h1>"
+            f"<style>{CSS}{COUNTERS if counters else ''}{extra_css}</style></head><body>"
+            "<nav class='toc'><h1>Contents</h1>"
             f"<ul>{toc}</ul><p><a class='both' href='#c3'>last chapter</a> <a class='hash'>"
             f"second chapter</a> <a class='all' href='#n0-0'>first note</a></p></nav>"
             f"{chapters}<section id='notes'><h2>Notes</h2>{notes}</section></body></html>")
@@ -114,7 +118,8 @@ def printed(text: list[str]) -> dict[str, Any]:
         "both": re.search(r"here (\d+), there (\d+)", text[0]),
         "hash": re.search(r"second chapter at (\d+)", text[0]),
         "all": re.search(r"first note \[(\d+)\]", text[0]),
-        "notes_page": next(n + 1 for n, page in enumerate(text) if page.startswith("Notes")),
+        "notes_page": next(n + 1 for n, page in enumerate(text) if "Notes\n" in page),
+        "heads": re.findall(r"Chapter (\d) from p\. (\d+)", joined),
     }
 
 
@@ -127,6 +132,9 @@ def test_every_page_reference_prints_the_page_it_points_at(tmp_path: Path) -> No
         1, found["chapters"]["c3"])
     assert found["hash"] and int(found["hash"][1]) == found["chapters"]["c2"]
     assert found["all"] and int(found["all"][1]) == found["notes_page"]
+    # A running head that prints the page its heading is on (string-set with counter(page)).
+    assert {(int(c), int(p)) for c, p in found["heads"]} == {
+        (i, found["chapters"][f"c{i}"]) for i in range(CHAPTERS)}
 
 
 @pytest.mark.parametrize("extra_css", [
