@@ -4,8 +4,9 @@ A job of a process that stays up (serve's) is laid out part by part
 (``layout.Layouter``: the PDF equals the one a single-document layout gives) and pages are
 written from their recorded operators when laid out before (``repaint.Painter``); a process
 that writes the same key again reuses both. A build's one-off job is laid out as one
-document. Either way the cycle collector is paused for the job (``worker.gc_paused``). The laid-out
-pages go through the layout preflight (``preflight.check``) before they are written.
+document. Either way the cycle collector is paused for the job (``worker.gc_paused``). The
+laid-out pages go through the layout preflight (``preflight.check``) before they are
+written.
 """
 
 from __future__ import annotations
