@@ -10,10 +10,9 @@
         the last warm PDF equals a single-document layout of the same HTML (bytes).
     python benchmarks/layout_figures.py profile HTML BASE_DIR
         Lay out HTML as one document as reportgen does (its hooks installed, the cycle
-        collector paused), once untimed for its CPU seconds, then with timers on
-        WeasyPrint's stages and on the layout of every block, float, flex, grid, table and
-        line: where the layout time goes, by the element (tag and classes) the CSS applies
-        to.
+        collector paused), with timers on WeasyPrint's stages and on the layout of every
+        block, float, flex, grid, table and line: where the layout time goes, by the
+        element (tag and classes) the CSS applies to.
     python benchmarks/layout_figures.py layout HTML BASE_DIR
         Lay out HTML as one document as reportgen does, untimed but for its CPU seconds;
         with the pages it has and the pages it laid out.
@@ -195,11 +194,11 @@ def profile(html_path: Path, base: Path) -> dict[str, Any]:
     import weasyprint.layout.inline as inline
     import weasyprint.layout.page as page
 
-    from reportgen.pdf import PdfResult, _fetcher, session
+    from reportgen.pdf import PdfResult, _fetcher, session, warm_up
     from reportgen.worker import gc_paused
 
     html = html_path.read_text(encoding="utf-8")
-    untimed = layout(html_path, base)
+    warm_up(check_subsetter=False)
     layouter = session()[0]
     timers = _Timers()
     block.block_level_layout_switch = timers.wrap(block.block_level_layout_switch, "block", 1)
@@ -239,7 +238,6 @@ def profile(html_path: Path, base: Path) -> dict[str, Any]:
         kinds[kind] += seconds
     top = sorted(timers.spent.items(), key=lambda item: -item[1])[:14]
     return {"pages": len(document.pages), "pages_made": made[0], "steps": dict(steps),
-            "layout_cpu": untimed["layout_cpu"],
             "kinds": dict(kinds),
             "top": [[kind, name, round(s, 3), timers.calls[(kind, name)]]
                     for (kind, name), s in top]}
