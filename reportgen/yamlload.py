@@ -59,8 +59,9 @@ _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _BOM = "\ufeff"
 # What libyaml reads otherwise than PyYAML: a tab, a byte-order mark inside the text, an
 # explicit key indicator ('?' standing alone, as a token), a comment right after a block
-# scalar's '|' or '>' (PyYAML wants a space before it).
-_SLOW = re.compile(r"[\t\ufeff]|(?:^|[\s\[{,])\?(?:\s|$)|[|>][-+0-9]*#")
+# scalar's '|' or '>' (PyYAML wants a space before it), a line that starts with '%' (a
+# directive: inside an unclosed flow collection the two report different errors first).
+_SLOW = re.compile(r"[\t\ufeff]|(?:^|[\s\[{,])\?(?:\s|$)|[|>][-+0-9]*#|(?m:^)%")
 _CORE_TAG = "tag:yaml.org,2002:"
 _ALIAS_HINT = "write the value out in full; data files do not use anchors, aliases or merge keys"
 _TAG_HINT = "remove the tag, the schema gives values their types; quote the value if '!' is text"
