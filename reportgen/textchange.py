@@ -10,8 +10,11 @@ sure, the answer is False and the page is checked in full.
 
 from __future__ import annotations
 
-import functools
+import bisect
 import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .htmlcheck import MAX_MARKUP
 
@@ -37,46 +40,159 @@ _GIVE_UP = {"script", "plaintext"}  # script data's escapes; text to the end of 
 _CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 
 
-@functools.lru_cache(maxsize=8)  # each edition's page and print page, last and new
-def _tokens(html: str) -> tuple[tuple[str, str], ...] | None:
-    """Split a page into ("tag" | "text" | "other", source) tokens; None if unsure how."""
-    out: list[tuple[str, str]] = []
-    pos, end, body, foreign = 0, len(html), False, False
+_BODY, _IN_FOREIGN = 1, 2  # the tokenizer's state after a token: <body> seen, <svg>/<math> seen
+
+
+@dataclass
+class _Tokens:
+    """A page split into tokens: each one's kind and source, where it ends, and the state
+    the reading is in after it."""
+
+    pieces: list[tuple[str, str]]  # ("tag" | "text" | "other", source)
+    ends: list[int]
+    states: list[int]
+
+
+def _scan(html: str, pos: int, state: int, stop: Callable[[int, int], bool] | None = None
+          ) -> _Tokens | None:
+    """Split ``html`` from ``pos`` (read in ``state``) into tokens; None if unsure how.
+
+    ``stop(end, state)``, asked after each token, ends the reading early when true.
+    Reading a token looks at no character past the start of the token after it.
+    """
+    found = _Tokens([], [], [])
+    pieces, ends, states = found.pieces, found.ends, found.states
+    end = len(html)
     while pos < end:
         if html[pos] != "<":
             match = _TEXT.match(html, pos)
             assert match is not None
-            out.append(("text" if body else "other", match.group()))
-            pos = match.end()
-            continue
-        if html.startswith("<!--", pos):
+            pieces.append(("text" if state & _BODY else "other", match.group()))
+        elif html.startswith("<!--", pos):
             close = _COMMENT_END.search(html, pos + 4)
             if close is None or html[pos + 4:pos + 6] in ("->", ">") \
                     or "--!>" in html[pos:close.end()]:
                 return None  # the comment's end is one a quick reading could get wrong
-            out.append(("other", html[pos:close.end()]))
-            pos = close.end()
-            continue
-        match = _TAG.match(html, pos) or _DOCTYPE.match(html, pos)
-        if match is None:
-            return None
-        out.append(("tag", match.group()))
-        pos = match.end()
-        if match.re is _DOCTYPE or match.group(1):
-            continue
-        name = match.group(2).lower()
-        body = body or name == "body"
-        foreign = foreign or name in _FOREIGN
-        if name in _GIVE_UP:
-            return None
-        if name in _RAW:
-            close_tag = re.compile(rf"</{name}[{_WS}/>]", re.IGNORECASE).search(html, pos)
-            if close_tag is None or ("<" in html[pos:close_tag.start()]
-                                     and (foreign or name not in _ALWAYS_RAW)):
+            match = close
+            pieces.append(("other", html[pos:close.end()]))
+        else:
+            match = _TAG.match(html, pos) or _DOCTYPE.match(html, pos)
+            if match is None:
                 return None
-            out.append(("other", html[pos:close_tag.start()]))
-            pos = close_tag.start()
-    return tuple(out)
+            pieces.append(("tag", match.group()))
+            if match.re is not _DOCTYPE and not match.group(1):
+                name = match.group(2).lower()
+                state |= (_BODY if name == "body" else 0) | (_IN_FOREIGN if name in _FOREIGN
+                                                             else 0)
+                if name in _GIVE_UP:
+                    return None
+                if name in _RAW:
+                    ends.append(match.end())
+                    states.append(state)
+                    close_tag = re.compile(rf"</{name}[{_WS}/>]", re.IGNORECASE).search(
+                        html, match.end())
+                    if close_tag is None or ("<" in html[match.end():close_tag.start()]
+                                             and (state & _IN_FOREIGN or
+                                                  name not in _ALWAYS_RAW)):
+                        return None
+                    pieces.append(("other", html[match.end():close_tag.start()]))
+                    pos = close_tag.start()
+                    ends.append(pos)
+                    states.append(state)
+                    if stop is not None and stop(pos, state):
+                        break
+                    continue
+        pos = match.end()
+        ends.append(pos)
+        states.append(state)
+        if stop is not None and stop(pos, state):
+            break
+    return found
+
+
+_KEPT = 8  # each edition's page and print page, last and new
+_SEEN: OrderedDict[str, _Tokens | None] = OrderedDict()
+
+
+def _remember(html: str, tokens: _Tokens | None) -> _Tokens | None:
+    _SEEN[html] = tokens
+    _SEEN.move_to_end(html)
+    while len(_SEEN) > _KEPT:
+        _SEEN.popitem(last=False)
+    return tokens
+
+
+def _tokens(html: str) -> _Tokens | None:
+    """The tokens of a whole page (kept for the pages seen last)."""
+    if html in _SEEN:
+        _SEEN.move_to_end(html)
+        return _SEEN[html]
+    return _remember(html, _scan(html, 0, 0))
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``, at most ``limit``."""
+    low, step = 0, 1 << 16
+    while low < limit and step:  # whole chunks while equal, then ever smaller ones
+        size = min(step, limit - low)
+        if a[low:low + size] == b[low:low + size]:
+            low += size
+        else:
+            step //= 2
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix of ``a`` and ``b``, at most ``limit``."""
+    high, step, la, lb = 0, 1 << 16, len(a), len(b)
+    while high < limit and step:
+        size = min(step, limit - high)
+        if a[la - high - size:la - high] == b[lb - high - size:lb - high]:
+            high += size
+        else:
+            step //= 2
+    return high
+
+
+def _window(checked: str, old: _Tokens, page: str
+            ) -> tuple[list[tuple[str, str]], _Tokens] | None:
+    """Read only the tokens of ``page`` an edit of ``checked`` can have changed.
+
+    Returns the tokens of ``checked`` they replace, and all of ``page``'s tokens (the
+    unchanged ones taken from ``checked``'s); None if unsure how to read ``page``.
+    Before the first changed character, both pages read alike but for the token reaching
+    it and the one before (a token's reading looks at the next token's first character);
+    once a token of ``page`` ends, in the same state, where a token of ``checked`` ends
+    within the unchanged end of both, the rest reads alike too.
+    """
+    shortest = min(len(checked), len(page))
+    prefix = _common_prefix(checked, page, shortest)
+    suffix = _common_suffix(checked, page, shortest - prefix)
+    first = max(0, bisect.bisect_right(old.ends, prefix) - 2)
+    start = old.ends[first - 1] if first else 0
+    shift, tail = len(page) - len(checked), len(page) - suffix
+    last = [-1]
+
+    def synced(end: int, state: int) -> bool:
+        if end < tail:
+            return False
+        at = bisect.bisect_left(old.ends, end - shift)
+        if at < len(old.ends) and old.ends[at] == end - shift and old.states[at] == state \
+                and at >= first:
+            last[0] = at
+            return True
+        return False
+
+    read = _scan(page, start, old.states[first - 1] if first else 0, synced)
+    if read is None:
+        return None
+    stop = last[0] if last[0] >= 0 else len(old.ends) - 1
+    replaced = old.pieces[first:stop + 1]
+    tokens = _Tokens(old.pieces[:first] + read.pieces + old.pieces[stop + 1:],
+                     old.ends[:first] + read.ends + [e + shift for e in old.ends[stop + 1:]],
+                     old.states[:first] + read.states + old.states[stop + 1:])
+    _remember(page, tokens)
+    return replaced, read
 
 
 def _reads_as_text(text: str) -> bool:
@@ -100,9 +216,19 @@ def same_markup(checked: str, page: str) -> bool:
         return True
     if page.count("<") > MAX_MARKUP or page.count("&") > MAX_MARKUP:
         return False
-    old, new = _tokens(checked), _tokens(page)
-    if old is None or new is None or len(old) != len(new):
+    old = _tokens(checked)
+    if old is None:
         return False
-    return all(a == b or (a[0] == b[0] == "text" and _reads_as_text(a[1])
-                          and _reads_as_text(b[1]))
-               for a, b in zip(old, new, strict=True))
+    if page in _SEEN:
+        new = _tokens(page)
+        if new is None:
+            return False
+        replaced, read = old.pieces, new.pieces
+    else:
+        window = _window(checked, old, page)
+        if window is None:
+            return False
+        replaced, read = window[0], window[1].pieces
+    return len(replaced) == len(read) and all(
+        a == b or (a[0] == b[0] == "text" and _reads_as_text(a[1]) and _reads_as_text(b[1]))
+        for a, b in zip(replaced, read, strict=True))

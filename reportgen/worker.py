@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import signal
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported by whoever starts processes; reading data does not need them
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 __all__ = ["JobFailed", "bounded_memory", "die_with_parent", "gc_paused", "give_back_memory",
            "limit_memory", "receive", "run_job"]
@@ -24,6 +25,8 @@ class JobFailed(Exception):
 
 def die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when the build that started it dies (e.g. SIGKILL)."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

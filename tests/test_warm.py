@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from mutations import Mutation, edit
 
 import reportgen.render
+from reportgen import textchange
 from reportgen.config import load_config
 from reportgen.htmlcheck import check_page, inject_csp
 from reportgen.session import Session
@@ -140,6 +141,53 @@ def test_a_page_that_differs_only_in_text_has_the_same_verdict(
     if same_markup(old, new):
         for target in ("html", "pdf"):
             assert check_page(old, target) == check_page(new, target), (old, new)
+
+
+def _read_in_full(old: str, new: str) -> bool:
+    """same_markup's verdict from both pages read from their start (no window)."""
+    if old == new:
+        return True  # the same page: its verdict, however it reads
+    a, b = textchange._scan(old, 0, 0), textchange._scan(new, 0, 0)
+    if a is None or b is None or len(a.pieces) != len(b.pieces):
+        return False
+    return all(x == y or (x[0] == y[0] == "text" and textchange._reads_as_text(x[1])
+                          and textchange._reads_as_text(y[1]))
+               for x, y in zip(a.pieces, b.pieces, strict=True))
+
+
+def _check_window(old: str, new: str) -> None:
+    """A page read only where it changed reads as the page read in full, verdict alike."""
+    textchange._SEEN.clear()
+    textchange._tokens(old)  # the page last checked, as a warm session holds it
+    assert same_markup(old, new) == _read_in_full(old, new), (old, new)
+    derived, full = textchange._SEEN.get(new), textchange._scan(new, 0, 0)
+    if derived is not None:
+        assert full is not None
+        assert (derived.pieces, derived.ends, derived.states) == (
+            full.pieces, full.ends, full.states)
+
+
+_SNIPPETS = ["Quietly. ", "<b>x</b>", "<", ">", "&amp;", "", " ", "<!-- -->", "<p>", "</p>",
+             '"', "a", "<style>", "</style>", "</div>", "<svg>", "<script>", "-->", "中"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12), st.data())
+def test_a_page_read_where_it_changed_reads_as_in_full(pieces: list[str],
+                                                       data: st.DataObject) -> None:
+    texts = data.draw(st.lists(_TEXT, min_size=len(pieces), max_size=len(pieces)))
+    old = _page(pieces, texts)
+    at = data.draw(st.integers(0, len(old)))
+    cut = data.draw(st.integers(0, 12))
+    new = old[:at] + data.draw(st.sampled_from(_SNIPPETS)) + old[at + cut:]
+    _check_window(old, new)
+
+
+def test_the_briefing_read_where_it_changed_reads_as_in_full(project: Path) -> None:
+    page = _cold(project)["briefing.en.html"]
+    for i in range(60):  # edits spread over the page, of every kind above
+        at = (i * 7919 * 61) % len(page)
+        _check_window(page, page[:at] + _SNIPPETS[i % len(_SNIPPETS)] + page[at + i % 4:])
 
 
 @pytest.mark.parametrize(("old", "new"), [
