@@ -41,6 +41,7 @@ _SPACES = frozenset("\u00a0\u202f\u2009")
 # Space a source may put between a number and its scale word ("2.8 billion", "1,5 Mrd.").
 _GAP = frozenset(" \u00a0\u202f\u2009")
 _APOSTROPHES = frozenset("'’")
+_KEPT_TEXTS = 50_000  # texts whose numbers a reader keeps (then it starts afresh)
 
 
 @functools.lru_cache(maxsize=64)
@@ -179,6 +180,8 @@ class Reader:
     _words: list[str] = field(default_factory=list, repr=False)
     _start: re.Pattern[str] = field(default=re.compile(r"\d"), repr=False)
     _initials: frozenset[str] = field(default=frozenset(), repr=False)
+    _read: dict[str, tuple[Token, ...]] = field(default_factory=dict, repr=False,
+                                               compare=False)
 
     def __post_init__(self) -> None:
         self._words = sorted(self.scale, key=len, reverse=True)
@@ -188,7 +191,18 @@ class Reader:
         self._start = re.compile(r"\d" + "".join(f"|{re.escape(c)}" for c in chars))
 
     def tokens(self, text: str) -> list[Token]:
-        """Return every number in ``text`` as a whole token, left to right."""
+        """Return every number in ``text`` as a whole token, left to right.
+
+        The answers are kept (a warm session reads the same texts after every edit).
+        """
+        found = self._read.get(text)
+        if found is None:
+            if len(self._read) >= _KEPT_TEXTS:
+                self._read.clear()
+            found = self._read[text] = tuple(self._tokens(text))
+        return list(found)
+
+    def _tokens(self, text: str) -> list[Token]:
         out: list[Token] = []
         i = 0
         while True:
@@ -348,6 +362,9 @@ def cldr_scale_words(locale: Locale) -> dict[str, float]:
     return words
 
 
+_KEPT_READERS: dict[str, Readers] = {}
+
+
 class Readers:
     """A :class:`Reader` per language, built from CLDR and the project's number settings."""
 
@@ -359,11 +376,21 @@ class Readers:
 
     @classmethod
     def from_config(cls, config: Config) -> Readers:
-        """Return the readers for a project's ``scale_words`` and ``numerals``."""
-        numerals = {lang: Numerals(spec.get("digits", {}), spec.get("units", {}),
-                                   spec.get("groups", {}))
-                    for lang, spec in config.numerals.items()}
-        return cls(config.scale_words, numerals)
+        """Return the readers for a project's ``scale_words`` and ``numerals``.
+
+        The same settings give the same readers, kept: a warm session's next gather finds
+        the texts they read before already read.
+        """
+        key = repr((sorted(config.scale_words.items()),
+                    sorted((lang, sorted((k, sorted(v.items())) for k, v in spec.items()))
+                           for lang, spec in config.numerals.items())))
+        if key not in _KEPT_READERS:
+            numerals = {lang: Numerals(spec.get("digits", {}), spec.get("units", {}),
+                                       spec.get("groups", {}))
+                        for lang, spec in config.numerals.items()}
+            _KEPT_READERS.clear()
+            _KEPT_READERS[key] = cls(config.scale_words, numerals)
+        return _KEPT_READERS[key]
 
     def __call__(self, tag: str) -> Reader:
         """Return the reader for language ``tag``."""

@@ -85,6 +85,20 @@ def test_briefing_configuration_reads_chinese_numerals() -> None:
     assert [t.value for t in readers("zh-Hant").tokens("注冊用戶超4800萬")] == [4.8e7]
 
 
+def test_readers_are_kept_for_the_same_settings_and_made_anew_for_others() -> None:
+    """A warm session's gathers share readers (and what they read) until numerals change."""
+    config = load_config(ROOT)
+    readers = Readers.from_config(config)
+    assert Readers.from_config(load_config(ROOT)) is readers
+    first = readers("zh-Hans").tokens("三百五十亿")
+    first.clear()  # a caller's list is its own: the kept answer stays whole
+    assert [t.value for t in readers("zh-Hans").tokens("三百五十亿")] == [3.5e10]
+    numerals = {**config.numerals, "zh": {**config.numerals["zh"], "units": {"十": 10.0}}}
+    other = Readers.from_config(dataclasses.replace(config, numerals=numerals))
+    assert other is not readers
+    assert [t.value for t in other("zh-Hans").tokens("三百")] == [3.0]  # 百 no longer a unit
+
+
 def _chinese(n: int) -> str:
     """Spell ``n`` (1 ≤ n < 10^16) in Chinese numerals, as a writer would: 三百五十亿."""
     digits = "零一二三四五六七八九"
