@@ -26,6 +26,7 @@ from .editions import Output, file_name
 from .problems import Mark, Problem, ReportError
 from .stages.gather import STRINGS_FILE, Project
 from .stages.plan import Plan
+from .stages.render import Known
 from .watch import watched_paths
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Session:
         self.env: jinja2.Environment | None = None
         self._stale = {"config"}  # parts to redo: "config", "gather", "date"
         self._templates: set[Path] = set()  # template files changed since their compile
-        self._covered: set[str] = set()  # characters the fonts are known to have
+        self._covered = Known()  # characters the fonts are known to have
         self._digests: dict[Path, bytes | None] = {}  # file -> digest of its bytes when seen
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
         self._settled = False  # whether the long-lived objects are frozen (``settle``)
@@ -197,7 +198,7 @@ class Session:
             self.config, self.plan, self.project = config, work, None
             self.env = make_environment(config.path("templates"), config.render_timeout)
             self._templates.clear()
-            self._covered = set()  # the fonts may have changed
+            self._covered = Known()  # the fonts may have changed
             self._stale = {"gather"}
             self.timings["config"] = time.perf_counter() - step
 

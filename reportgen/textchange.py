@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .htmlcheck import MAX_MARKUP
 
-__all__ = ["same_markup"]
+__all__ = ["changed_span", "same_markup"]
 
 _WS = "\t\n\f\r "
 # A tag as the WHATWG tokenizer reads it, written stricter than the tokenizer: where this
@@ -154,6 +154,17 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return high
 
 
+def changed_span(old: str, new: str) -> tuple[int, int, int]:
+    """Where ``new`` differs from ``old``: (start, end in old, end in new).
+
+    Before ``start`` and after the ends both read the same.
+    """
+    shortest = min(len(old), len(new))
+    prefix = _common_prefix(old, new, shortest)
+    suffix = _common_suffix(old, new, shortest - prefix)
+    return prefix, len(old) - suffix, len(new) - suffix
+
+
 def _window(checked: str, old: _Tokens, page: str
             ) -> tuple[list[tuple[str, str]], _Tokens] | None:
     """Read only the tokens of ``page`` an edit of ``checked`` can have changed.
@@ -165,12 +176,10 @@ def _window(checked: str, old: _Tokens, page: str
     once a token of ``page`` ends, in the same state, where a token of ``checked`` ends
     within the unchanged end of both, the rest reads alike too.
     """
-    shortest = min(len(checked), len(page))
-    prefix = _common_prefix(checked, page, shortest)
-    suffix = _common_suffix(checked, page, shortest - prefix)
+    prefix, _, tail = changed_span(checked, page)
     first = max(0, bisect.bisect_right(old.ends, prefix) - 2)
     start = old.ends[first - 1] if first else 0
-    shift, tail = len(page) - len(checked), len(page) - suffix
+    shift = len(page) - len(checked)
     last = [-1]
 
     def synced(end: int, state: int) -> bool:

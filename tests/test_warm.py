@@ -24,6 +24,7 @@ import reportgen.render
 from reportgen import textchange
 from reportgen.config import load_config
 from reportgen.htmlcheck import check_page, inject_csp
+from reportgen.problems import ReportError
 from reportgen.session import Session
 from reportgen.textchange import same_markup
 
@@ -104,6 +105,39 @@ def test_a_warm_render_equals_a_cold_one(project: Path, tmp_path: Path, passes: 
     assert warm == _cold(work)
     assert [p for p in made if p == "pass"] == renders
     assert made.count("check") == checks
+
+
+def test_a_warm_check_finds_a_character_without_a_glyph_wherever_an_edit_puts_it(
+        project: Path, tmp_path: Path) -> None:
+    """A warm session checks glyphs only where the page changed: it still finds them all.
+
+    The character comes in as text of the data, then as a character reference written in a
+    template (the page holds "&#77824;", not the character); fixing it clears the problem.
+    """
+    work = tmp_path / "p"
+    shutil.copytree(project, work)
+    session = Session(lambda: load_config(work))
+    session.html()
+    points = work / "data" / "points.yaml"
+    template = work / "templates" / "sections" / "appendix.html.j2"
+    original = {path: path.read_text(encoding="utf-8") for path in (points, template)}
+    found = _PARAGRAPH.search(original[points])
+    assert found is not None
+    line = original[template].splitlines(keepends=True)
+    at = next(i for i, text in enumerate(line) if "s-methodology" in text)
+    edits = [
+        (points, original[points][:found.end(1)] + " \U00013000" + original[points][found.end(1):]),
+        (template, "".join(line[:at + 1]) + "<p>&#77824;</p>\n" + "".join(line[at + 1:])),
+    ]
+    for path, text in edits:
+        path.write_text(text, encoding="utf-8")
+        session.note([path])
+        with pytest.raises(ReportError) as caught:
+            session.html()
+        assert "U+13000" in str(caught.value) and "no glyph" in str(caught.value)
+        path.write_text(original[path], encoding="utf-8")
+        session.note([path])
+        assert session.html() == _cold(work)
 
 
 # --- the verdict of a page that differs only in text --------------------------------------

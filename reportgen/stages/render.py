@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from .plan import Plan, display
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["charts", "check", "render", "render_order"]
+__all__ = ["Known", "charts", "check", "render", "render_order"]
 
 _LOG = logging.getLogger(__name__)
 _TEMPLATE_SUFFIXES = (".j2", ".html", ".jinja", ".css", ".svg")
@@ -85,8 +86,18 @@ def render(project: Project, output: Output, plan: Plan,
                len(output.rendered.html), len(output.rendered.exhibits), output.rendered.notes)
 
 
+@dataclass
+class Known:
+    """What a long-lived process knows the fonts have: characters, and per output the
+    last page made of them only (a new page then has new characters only where it
+    differs from that one)."""
+
+    chars: set[str] = field(default_factory=set)
+    pages: dict[str, str] = field(default_factory=dict)
+
+
 def check(project: Project, output: Output, plan: Plan,
-          covered: set[str] | None = None) -> list[Problem]:
+          covered: Known | None = None) -> list[Problem]:
     """Return the characters of a rendered output that no font has, located at their source.
 
     What a page would fetch when opened is refused when it is rendered (``render``, at the
@@ -98,7 +109,8 @@ def check(project: Project, output: Output, plan: Plan,
 
     charts = {f"chart {cid} ({output.lang})": "".join(c.strings)
               for cid, c in project.charts.get(output.lang, {}).items()}
-    if covered is not None and _known(output.html, charts.values(), covered, plan):
+    if covered is not None and _known(output.name, output.html, charts.values(), covered,
+                                      plan):
         return []
     texts = {output.name: visible_text(output.html), **charts}
     missing = missing_glyphs(texts, plan.fonts, plan.cache)
@@ -106,13 +118,28 @@ def check(project: Project, output: Output, plan: Plan,
             sorted(missing.items())]
 
 
-def _known(page: str, charts: Iterable[str], covered: set[str], plan: Plan) -> bool:
+def _known(name: str, page: str, charts: Iterable[str], covered: Known, plan: Plan) -> bool:
     """Whether every character of the page (markup included) is known to have a glyph."""
     import html
 
-    new = set(html.unescape(page)).union(*charts) - covered
+    from ..textchange import changed_span
+
+    text = page
+    last = covered.pages.get(name)
+    if last is not None:
+        # Only the span an edit changed can hold new characters; widened to the nearest
+        # "<" or ">" around it, it cuts no character reference in two.
+        start, _, end = changed_span(last, page)
+        start = max(page.rfind("<", 0, start), page.rfind(">", 0, start), 0)
+        ends = [at for at in (page.find("<", end), page.find(">", end)) if at >= 0]
+        text = page[start:min(ends) + 1] if ends else page[start:]
+    new = set(html.unescape(text)).union(*charts) - covered.chars
     missing = missing_glyphs({"": "".join(sorted(new))}, plan.fonts, plan.cache) if new else {}
-    covered.update(new - set(missing))
+    covered.chars.update(new - set(missing))
+    if missing:
+        covered.pages.pop(name, None)
+    else:
+        covered.pages[name] = page
     return not missing
 
 
