@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .fontbytes import install as install_font_bytes
 from .pagerefs import install as install_page_refs
 from .parthooks import ACTIVE, LAID, Entry, PartEnv, install, looked_up, make_margins
 from .sections import Part, Split, split_html
@@ -92,6 +93,7 @@ class Layouter:
         install()
         install_style_cache()
         install_page_refs()
+        install_font_bytes()
         self.font_config = FontConfiguration()
         self.images: dict[str, Any] = {}
         self._kept: dict[str, list[_Laid]] = {}

@@ -249,14 +249,14 @@ def _install() -> None:
         known = set(self._fonts)
         font, size = add_font(self, pango_font)
         uses = _USES.get()
-        if uses is not None:
-            key = next((k for k, v in self._fonts.items() if v is font), None)
-            if key is not None:
-                if key not in known:  # new: note its glyph lookups from the start
-                    uses.fonts[key] = _pristine(font)
-                    font.to_unicode = _GlyphLog(font.to_unicode, uses.glyphs.setdefault(key, {}))
-                uses.glyphs.setdefault(key, {})
-                uses.fonts.setdefault(key, None)
+        key = None if uses is None else next(
+            (k for k, v in self._fonts.items() if v is font), None)
+        if uses is not None and key is not None:
+            if key not in known:  # new: note its glyph lookups from the start
+                uses.fonts[key] = _pristine(font)
+                font.to_unicode = _GlyphLog(font.to_unicode, uses.glyphs.setdefault(key, {}))
+            uses.glyphs.setdefault(key, {})
+            uses.fonts.setdefault(key, None)
         return font, size
 
     class Remembered(Stream):  # type: ignore[misc]
