@@ -1,17 +1,69 @@
 """Run the command line with ``python -m reportgen`` (and as the ``reportgen`` script)."""
 
+import os
+import signal
 import sys
+import time
 
-__all__ = ["run"]
+__all__ = ["Interrupted", "run"]
+
+
+class Interrupted(BaseException):
+    """Ctrl-C. Not KeyboardInterrupt: CPython remembers a KeyboardInterrupt raised inside
+    code run by exec() (dataclasses make their methods so, on a module's first import) as
+    unhandled, and ends the process by SIGINT even after the command handled it."""
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
+def _plain_build(argv: list[str]) -> str | None:
+    """The project folder of ``build [-q] [--project DIR]``; None for any other command."""
+    if not argv or argv[0] != "build":
+        return None
+    project, rest = ".", argv[1:]
+    while rest:
+        word = rest.pop(0)
+        if word in ("-q", "--quiet"):
+            continue
+        if word == "--project" and rest:
+            project = rest.pop(0)
+        elif word.startswith("--project="):
+            project = word.removeprefix("--project=")
+        else:
+            return None  # anything else is the command line's to read
+    return project
+
+
+def _up_to_date(argv: list[str]) -> bool:
+    """Answer a build with nothing to do before the command line is even imported."""
+    project = _plain_build(argv)
+    if project is None or not os.path.isdir(project):
+        return False
+    from . import stamp
+
+    started = time.perf_counter()
+    names = stamp.current(os.path.realpath(project), stamp.key(argv, os.path.realpath(project)))
+    if names is None:
+        return False
+    if "-q" not in argv and "--quiet" not in argv:
+        print(f"up to date: {len(names)} files ({' '.join(names)}) unchanged; "
+              f"{time.perf_counter() - started:.2f} s", flush=True)
+    return True
 
 
 def run() -> int:
-    """Run the command line; Ctrl-C while it is still starting up is no traceback either."""
+    """Run the command line; Ctrl-C at any moment, start-up included, exits 130 quietly."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)  # not when started with Ctrl-C ignored
     try:
+        if _up_to_date(sys.argv[1:]):
+            return 0
         from .cli import main
 
         return main()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         print("interrupted; previous outputs are untouched", file=sys.stderr)
         return 130
 

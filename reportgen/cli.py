@@ -11,15 +11,17 @@ import logging
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .config import Config, load_config, parse_set
+from . import __version__, stamp
 from .editions import FORMATS
 from .problems import ReportError
-from .progress import Progress
+
+if TYPE_CHECKING:  # read when a command needs it: "nothing changed" is answered before
+    from .config import Config
 
 __all__ = ["COMMANDS", "main"]
 
@@ -115,6 +117,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    from .config import load_config, parse_set
+
     overrides = {
         "data": args.data, "seeds": args.seeds, "templates": args.templates,
         "out": getattr(args, "out", None), "pdf_variant": getattr(args, "pdf_variant", None),
@@ -125,6 +129,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _build(config: Config, args: argparse.Namespace) -> int:
     from .build import build
+    from .progress import Progress
 
     unknown = sorted(set(args.lang or []) - set(config.languages))
     if unknown:
@@ -137,7 +142,13 @@ def _build(config: Config, args: argparse.Namespace) -> int:
         once = argparse.Namespace(**{**vars(args), "watch": False})
         return build_watch(config, lambda: _config(args), lambda c: _build(c, once),
                            print_error)
+    taken = _snapshot(config, args)
     result = build(config, args.lang, args.format, Progress(enabled=not args.quiet))
+    if taken is not None:
+        from .manifest import manifest_path
+
+        taken.record(args.stamp_key, [*result.files, *result.unchanged],
+                     manifest_path(config), os.path.join(config.root, stamp.STAMP))
     for warning in result.warnings:
         _LOG.warning("%s", warning)
     for finding in result.findings:
@@ -145,6 +156,32 @@ def _build(config: Config, args: argparse.Namespace) -> int:
     if not args.quiet:
         _say(_summary(result))
     return 0
+
+
+def _snapshot(config: Config, args: argparse.Namespace) -> stamp.Snapshot | None:
+    """The inputs' metadata before the build reads them, if its outputs can be stamped."""
+    if getattr(args, "stamp_key", None) is None or config.path("out") != config.root / "out":
+        return None  # the stamp lives in the project's own out/.cache
+    return stamp.snapshot(config, args.config_meta)
+
+
+def _stamped(args: argparse.Namespace, argv: Sequence[str]) -> bool:
+    """Answer a build whose inputs are as the last build stamped them (``stamp.py``)."""
+    started = time.perf_counter()
+    project = args.project.resolve()
+    args.stamp_key = stamp.key(argv, project)
+    # Taken before the configuration is read: an edit from here on is a change.
+    args.config_meta = stamp.meta(args.config if args.config is not None
+                                  else project / "reportgen.yaml")
+    names = stamp.current(project, args.stamp_key)
+    if names is None:
+        return False
+    _LOG.debug("up to date: answered from the stamp (%s); nothing it records changed",
+               stamp.STAMP)
+    if not args.quiet:
+        _say(f"up to date: {len(names)} files ({' '.join(names)}) unchanged; "
+             f"{time.perf_counter() - started:.2f} s")
+    return True
 
 
 def _summary(result: Any) -> str:
@@ -162,6 +199,7 @@ def _summary(result: Any) -> str:
 
 def _check(config: Config, args: argparse.Namespace) -> int:
     from .build import check
+    from .progress import Progress
     from .provenance import coverage
 
     project = check(config, Progress(enabled=not args.quiet))
@@ -235,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "new":  # the one command without a project to read
             return _new(args)
+        if args.command == "build" and not args.watch and _stamped(
+                args, list(sys.argv[1:] if argv is None else argv)):
+            return 0
         config = _config(args)
         return COMMANDS[args.command](config, args)
     except ReportError as exc:

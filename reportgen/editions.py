@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
 from .problems import Mark, Problem, ReportError
 
 if TYPE_CHECKING:
+    from .config import Config
     from .pdf import PdfResult
     from .render import EditionLink, Rendered
 
