@@ -313,3 +313,22 @@ def test_prefork_process_contains_failures(func: Callable[[int], int], job: int,
     finally:
         process.close()
     assert not process.process.is_alive()
+
+
+# --- Ctrl-C while the command is still starting up ---------------------------------------
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45])
+def test_ctrl_c_during_start_up_exits_130_quietly(project: Path, delay: float) -> None:
+    """Ctrl-C while modules are first imported (dataclasses run code through exec()) is
+    answered like any other: exit 130, one line, the outputs untouched."""
+    before = snapshot(project / "out")
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen", "build", "--project",
+                             str(project)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err == "interrupted; previous outputs are untouched\n"
+    assert snapshot(project / "out") == before
