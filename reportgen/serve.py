@@ -371,7 +371,7 @@ def serve(config: Config, load: Callable[[], Config], port: int = 0,
             return 0
         try:
             say(f"serving the preview at {server.url} (Ctrl-C stops)")
-            server.run()
+            server.run(until=lambda: stopping.asked)  # a Stop swallowed still stops
         except Stop:
             pass
         finally:

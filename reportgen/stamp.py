@@ -130,7 +130,8 @@ def snapshot(config: Config, config_meta: list[int] | None) -> Snapshot:
 
     paths = [p for name in ("data", "seeds", "templates") for p in _tree(config.path(name))]
     paths += list(_tree(os.path.dirname(__file__)))  # the engine, its theme included
-    paths.append(str(config.root))  # a configuration file added beside it, for one
+    # The default configuration file, present or not: one created later is a change.
+    paths.append(os.path.join(config.root, "reportgen.yaml"))
     for module in _TOOLS:  # a package installed or removed changes its folder's listing
         spec = importlib.util.find_spec(module)
         if spec is not None and spec.origin:

@@ -82,19 +82,25 @@ class Stop(BaseException):
 
 
 class _Stopping:
-    """Signal handling of a long-running command: see ``stop_signals``."""
+    """Signal handling of a long-running command: see ``stop_signals``.
+
+    ``asked`` stays true once Ctrl-C came: a Stop raised where Python swallows exceptions
+    (a weakref callback, a finalizer: "Exception ignored in …") must still stop the loop
+    that checks it.
+    """
 
     def __init__(self) -> None:
         self.asked = False
+        self.ignoring = False
 
     def handle(self, signum: int, frame: Any) -> None:
-        if not self.asked:
+        if not self.asked and not self.ignoring:
             self.asked = True
             raise Stop
 
     def ignore(self) -> None:
         """From now on, Ctrl-C and SIGTERM are noted and ignored (the command is stopping)."""
-        self.asked = True
+        self.ignoring = True
 
 
 @contextlib.contextmanager
@@ -191,7 +197,7 @@ def build_watch(fallback: Config, load: Callable[[], Config],
     changes.add([])
     with stop_signals() as stopping:
         try:
-            _watch_loop(fallback, load, build_once, report, changes, watcher)
+            _watch_loop(fallback, load, build_once, report, changes, watcher, stopping)
         except Stop:
             stopping.ignore()
     print("stopped watching; the output folder holds the last complete build", flush=True)
@@ -200,9 +206,11 @@ def build_watch(fallback: Config, load: Callable[[], Config],
 
 def _watch_loop(fallback: Config, load: Callable[[], Config],
                 build_once: Callable[[Config], object], report: Callable[[BaseException], None],
-                changes: Changes, watcher: Watcher | None) -> None:
+                changes: Changes, watcher: Watcher | None, stopping: _Stopping) -> None:
     try:
         while True:
+            if stopping.asked:
+                raise Stop  # Ctrl-C came, but its Stop was swallowed where it landed
             if changes.take(timeout=0.5) is None:
                 continue
             try:

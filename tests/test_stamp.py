@@ -168,3 +168,9 @@ def test_an_input_edited_during_the_build_leaves_no_stamp(project: Path) -> None
         (project / "data" / "parks.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     taken.record(stamp.key(["build"], project), [], project / "out" / "x.json", target)
     assert not target.exists()
+
+
+def test_a_first_build_into_a_new_output_folder_is_stamped(project: Path) -> None:
+    shutil.rmtree(project / "out")
+    assert "built " in _build(project).out
+    assert _FAST in _build(project).err
