@@ -75,6 +75,12 @@ def _tree(folder: str | os.PathLike[str]) -> Iterable[str]:
         yield from (os.path.join(top, name) for name in (*dirs, *sorted(files)))
 
 
+def _inside(folder: str, project: str) -> bool:
+    """Whether ``folder``, links resolved, is the project folder's or below it."""
+    real, root = os.path.realpath(folder), os.path.realpath(project)
+    return os.path.commonpath([real, root]) == root
+
+
 def _fonts(families: Sequence[str]) -> list[str]:
     """What fc-match answers for each family, as the plan asks it."""
     try:
@@ -108,6 +114,9 @@ class Snapshot:
 
         if not self.unchanged() or _fonts(self.families) != self.fonts:
             return  # edited during the build: the next one checks content
+        folder = os.path.dirname(os.fspath(target))
+        if not _inside(folder, os.path.dirname(os.path.dirname(folder))):
+            return  # out/.cache is a link out of the project: nothing is written there
         found = dict(self.meta)
         for path in [*map(str, outputs), str(manifest),
                      os.path.dirname(os.path.dirname(os.fspath(target)))]:
@@ -151,6 +160,8 @@ def current(project: str | os.PathLike[str], stamp_key: dict[str, Any]) -> list[
     None when anything did, or the stamp is missing, damaged or not for these arguments.
     A stamp is good for the day it was made (a report dated by the clock changes daily).
     """
+    if not _inside(os.path.join(project, os.path.dirname(STAMP)), os.fspath(project)):
+        return None  # out/.cache links out of the project: nothing is read there
     try:
         fd = os.open(os.path.join(project, STAMP), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                      | os.O_NONBLOCK)

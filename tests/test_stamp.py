@@ -174,3 +174,21 @@ def test_a_first_build_into_a_new_output_folder_is_stamped(project: Path) -> Non
     shutil.rmtree(project / "out")
     assert "built " in _build(project).out
     assert _FAST in _build(project).err
+
+
+def test_a_stamp_is_never_read_or_written_outside_the_project(project: Path,
+                                                              tmp_path: Path) -> None:
+    """out/.cache planted as a link elsewhere: the stamp there is not read, nor written."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    cache = project / "out" / ".cache"
+    data = json.loads((cache / "stamp.json").read_text(encoding="utf-8"))
+    shutil.rmtree(cache)
+    cache.symlink_to(outside)
+    data["meta"][str(project / "out")] = stamp.meta(project / "out")  # valid but for where
+    (outside / "stamp.json").write_text(json.dumps(data), encoding="utf-8")
+    run = _build(project)
+    assert _FAST not in run.err and "up to date" in run.out
+    (outside / "stamp.json").unlink()
+    _build(project)
+    assert list(outside.iterdir()) == []
