@@ -192,3 +192,10 @@ def test_a_stamp_is_never_read_or_written_outside_the_project(project: Path,
     (outside / "stamp.json").unlink()
     _build(project)
     assert list(outside.iterdir()) == []
+
+
+def test_the_stamp_watches_the_packages_the_manifest_versions() -> None:
+    """stamp.py cannot import manifest.py (it reads the configuration): the lists agree."""
+    from reportgen.manifest import TOOLS
+
+    assert tuple(module for module, _ in TOOLS) == stamp._TOOLS
