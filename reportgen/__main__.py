@@ -1,9 +1,16 @@
 """Run the command line with ``python -m reportgen`` (and as the ``reportgen`` script)."""
 
+from __future__ import annotations
+
 import os
 import signal
 import sys
 import time
+
+TYPE_CHECKING = False  # typing is not imported: "up to date" is answered before it would be
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["Interrupted", "run"]
 
@@ -16,6 +23,22 @@ class Interrupted(BaseException):
 
 def _interrupt(signum: int, frame: object) -> None:
     raise Interrupted
+
+
+def _swallowed(hook: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable hook that delivers a Ctrl-C again when it landed where Python can only
+    print "Exception ignored" (a weakref callback, a finalizer), so it stops the command."""
+    def unraisable(info: Any) -> None:
+        if getattr(info, "exc_type", None) is Interrupted:
+            import threading
+
+            # Sent again from another thread: it lands once this callback has returned.
+            again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+            again.daemon = True
+            again.start()
+            return
+        hook(info)
+    return unraisable
 
 
 def _plain_build(argv: list[str]) -> str | None:
@@ -57,6 +80,7 @@ def run() -> int:
     """Run the command line; Ctrl-C at any moment, start-up included, exits 130 quietly."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)  # not when started with Ctrl-C ignored
+        sys.unraisablehook = _swallowed(sys.unraisablehook)
     try:
         if _up_to_date(sys.argv[1:]):
             return 0

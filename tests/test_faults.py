@@ -332,3 +332,41 @@ def test_ctrl_c_during_start_up_exits_130_quietly(project: Path, delay: float) -
     assert proc.returncode == 130, err
     assert err == "interrupted; previous outputs are untouched\n"
     assert snapshot(project / "out") == before
+
+
+_SWALLOWED = """
+import os, signal, sys, time, weakref
+import reportgen.cli as cli
+from reportgen.__main__ import run
+
+build = cli.main
+
+def main(argv=None):
+    class Thing:
+        pass
+    def callback(_):  # Ctrl-C arrives while Python runs a weakref callback
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+    thing = Thing()
+    ref = weakref.ref(thing, callback)
+    del thing
+    time.sleep(0.5)
+    print("went on after Ctrl-C", file=sys.stderr)
+    return build(argv)
+
+cli.main = main
+sys.argv = ["reportgen", "build", "--project", sys.argv[1]]
+sys.exit(run())
+"""
+
+
+def test_ctrl_c_landing_in_a_weakref_callback_still_stops_the_build(project: Path) -> None:
+    """Python only prints "Exception ignored" for what a weakref callback raises: the
+    interrupt is delivered again, and the build stops as for any Ctrl-C."""
+    before = snapshot(project / "out")
+    done = subprocess.run([sys.executable, "-c", _SWALLOWED, str(project)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "interrupted; previous outputs are untouched\n"
+    assert snapshot(project / "out") == before
