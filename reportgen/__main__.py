@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 TYPE_CHECKING = False  # typing is not imported: "up to date" is answered before it would be
 if TYPE_CHECKING:
@@ -66,13 +65,12 @@ def _up_to_date(argv: list[str]) -> bool:
         return False
     from . import stamp
 
-    started = time.perf_counter()
-    names = stamp.current(os.path.realpath(project), stamp.key(argv, os.path.realpath(project)))
-    if names is None:
+    root = os.path.realpath(project)
+    line = stamp.answer(root, stamp.key(argv, root))
+    if line is None:
         return False
     if "-q" not in argv and "--quiet" not in argv:
-        print(f"up to date: {len(names)} files ({' '.join(names)}) unchanged; "
-              f"{time.perf_counter() - started:.2f} s", flush=True)
+        print(line, flush=True)
     return True
 
 

@@ -11,7 +11,6 @@ import logging
 import os
 import shlex
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,29 +166,25 @@ def _snapshot(config: Config, args: argparse.Namespace) -> stamp.Snapshot | None
 
 def _stamped(args: argparse.Namespace, argv: Sequence[str]) -> bool:
     """Answer a build whose inputs are as the last build stamped them (``stamp.py``)."""
-    started = time.perf_counter()
     project = args.project.resolve()
     args.stamp_key = stamp.key(argv, project)
     # Taken before the configuration is read: an edit from here on is a change.
     args.config_meta = stamp.meta(args.config if args.config is not None
                                   else project / "reportgen.yaml")
-    names = stamp.current(project, args.stamp_key)
-    if names is None:
+    line = stamp.answer(project, args.stamp_key)
+    if line is None:
         return False
     _LOG.debug("up to date: answered from the stamp (%s); nothing it records changed",
                stamp.STAMP)
     if not args.quiet:
-        _say(f"up to date: {len(names)} files ({' '.join(names)}) unchanged; "
-             f"{time.perf_counter() - started:.2f} s")
+        _say(line)
     return True
 
 
 def _summary(result: Any) -> str:
     """Return the one-line account of a build."""
     if not result.files:
-        names = " ".join(p.name for p in result.unchanged)
-        return (f"up to date: {len(result.unchanged)} files ({names}) unchanged; "
-                f"{result.seconds:.2f} s")
+        return stamp.up_to_date([p.name for p in result.unchanged], result.seconds)
     pages = ", ".join(f"{k} {v} pages" for k, v in sorted(result.pages.items()))
     names = " ".join(p.name for p in result.files)
     kept = f"; {len(result.unchanged)} unchanged" if result.unchanged else ""

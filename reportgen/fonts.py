@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import subprocess
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import read_regular, write_atomic
+from .fontconfig import match
 from .problems import Mark, Problem
 
 __all__ = ["Families", "FontFile", "check_coverage", "find_fonts", "harfbuzz_subset_available",
@@ -59,9 +59,6 @@ def _css_string(text: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
-_AT_ONCE = 8  # fc-match processes running at once
-
-
 def find_fonts(families: Sequence[str], package: str,
                where: Mark | None = None) -> tuple[list[FontFile], list[Problem]]:
     """Locate each family with fontconfig; report the ones that are not installed."""
@@ -70,21 +67,15 @@ def find_fonts(families: Sequence[str], package: str,
         return [], [Problem(where, "fontconfig (fc-match) is not installed",
                             "install the 'fontconfig' package; run 'make build'")]
     found, problems = [], []
-    # One fc-match per family, a few started at once: each spends most of its time starting.
-    for start in range(0, len(families), _AT_ONCE):
-        batch = families[start:start + _AT_ONCE]
-        lookups = [subprocess.Popen(
-            ["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{family}:style=Regular"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for family in batch]
-        for family, lookup in zip(batch, lookups, strict=True):
-            out = lookup.communicate()[0].split("\n")
-            names = [n.strip() for n in out[0].split(",")] if out else []
-            if len(out) < 3 or family not in names:
-                problems.append(Problem(where, f"font {family!r} is not installed",
-                                        f"install the '{package}' package (Debian/Ubuntu: "
-                                        f"apt-get install {package}), or run 'make build'"))
-                continue
-            found.append(FontFile(family, Path(out[1]), int(out[2] or 0)))
+    for family, answer in zip(families, match(families), strict=True):
+        out = answer.split("\n")
+        names = [n.strip() for n in out[0].split(",")] if out else []
+        if len(out) < 3 or family not in names:
+            problems.append(Problem(where, f"font {family!r} is not installed",
+                                    f"install the '{package}' package (Debian/Ubuntu: "
+                                    f"apt-get install {package}), or run 'make build'"))
+            continue
+        found.append(FontFile(family, Path(out[1]), int(out[2] or 0)))
     return found, problems
 
 

@@ -21,8 +21,8 @@ import datetime as _dt
 import json
 import os
 import stat
-import subprocess
 import sys
+import time
 
 # Imported on the way to "up to date" before anything else: standard modules only, and
 # not typing or pathlib (their import alone costs more than the whole check).
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from .config import Config
 
-__all__ = ["STAMP", "Snapshot", "current", "key", "meta", "snapshot"]
+__all__ = ["STAMP", "Snapshot", "answer", "current", "key", "meta", "snapshot", "up_to_date"]
 
 STAMP = os.path.join("out", ".cache", "stamp.json")  # below the project folder
 _VERSION = 1
@@ -82,15 +82,13 @@ def _inside(folder: str, project: str) -> bool:
 
 
 def _fonts(families: Sequence[str]) -> list[str]:
-    """What fc-match answers for each family, as the plan asks it."""
+    """What fontconfig answers for each family, as the plan asks it (``fontconfig``)."""
+    from .fontconfig import match
+
     try:
-        lookups = [subprocess.Popen(
-            ["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{family}:style=Regular"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            for family in families]
+        return match(families)
     except OSError:
         return ["fc-match failed"]
-    return [lookup.communicate()[0] for lookup in lookups]
 
 
 class Snapshot:
@@ -183,3 +181,15 @@ def current(project: str | os.PathLike[str], stamp_key: dict[str, Any]) -> list[
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return [str(name) for name in outputs]
+
+
+def up_to_date(names: Sequence[str], seconds: float) -> str:
+    """The line a build with nothing to write prints."""
+    return f"up to date: {len(names)} files ({' '.join(names)}) unchanged; {seconds:.2f} s"
+
+
+def answer(project: str | os.PathLike[str], stamp_key: dict[str, Any]) -> str | None:
+    """That line, if the stamp answers the build (``current``); else None."""
+    started = time.perf_counter()
+    names = current(project, stamp_key)
+    return None if names is None else up_to_date(names, time.perf_counter() - started)
