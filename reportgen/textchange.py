@@ -154,6 +154,12 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return high
 
 
+def _opens_raw(piece: tuple[str, str]) -> bool:
+    """Whether the token is a start tag whose content is read as raw text."""
+    match = _TAG.match(piece[1]) if piece[0] == "tag" else None
+    return match is not None and not match.group(1) and match.group(2).lower() in _RAW
+
+
 def changed_span(old: str, new: str) -> tuple[int, int, int]:
     """Where ``new`` differs from ``old``: (start, end in old, end in new).
 
@@ -178,6 +184,8 @@ def _window(checked: str, old: _Tokens, page: str
     """
     prefix, _, tail = changed_span(checked, page)
     first = max(0, bisect.bisect_right(old.ends, prefix) - 2)
+    if first and _opens_raw(old.pieces[first - 1]):
+        first -= 1  # raw text is read as such only after the tag that opens it
     start = old.ends[first - 1] if first else 0
     shift = len(page) - len(checked)
     last = [-1]

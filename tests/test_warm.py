@@ -217,6 +217,13 @@ def test_a_page_read_where_it_changed_reads_as_in_full(pieces: list[str],
     _check_window(old, new)
 
 
+def test_an_edit_just_after_raw_text_reads_it_as_raw_text() -> None:
+    """Found by the property test: the window started inside a <style>'s content."""
+    old = _page(["<p>", '<div style="color: red">', "<!-- c -->",
+                 "<style>p{color:red}</style>", "<p>", "<p>"], [" ", " ", "word", "", "", ""])
+    _check_window(old, old[:277] + "Quietly. " + old[277:])
+
+
 def test_the_briefing_read_where_it_changed_reads_as_in_full(project: Path) -> None:
     page = _cold(project)["briefing.en.html"]
     for i in range(60):  # edits spread over the page, of every kind above
