@@ -15,6 +15,7 @@ from typing import Any
 
 from .files import MAX_TABLE_BYTES, display_path, read_bytes
 from .hints import did_you_mean
+from .kept import Kept
 from .problems import Mark, Problem, ReportError
 from .schema import (
     DEFAULT_NAMES,
@@ -164,20 +165,23 @@ class Dataset:
 
 
 def load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
-                 source_language: Callable[[str], str] | None = None) -> Dataset:
+                 source_language: Callable[[str], str] | None = None,
+                 kept: Kept | None = None) -> Dataset:
     """Read ``data_dir``; raise ReportError listing every problem found.
 
     ``source_language`` gives the language of a seed (default: the first edition
     language); a source's gloss must cover every edition language but that one.
+    ``kept``, in a long-lived process, holds the records of the last reading: a record
+    whose file is unchanged is taken from there, not validated again.
     """
     with gc_paused():  # a large dataset is millions of objects, none in a cycle
-        return _load_dataset(data_dir, languages, root, source_language)
+        return _load_dataset(data_dir, languages, root, source_language, kept)
 
 
 def _load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
-                  source_language: Callable[[str], str] | None) -> Dataset:
+                  source_language: Callable[[str], str] | None, kept: Kept | None) -> Dataset:
     problems: list[Problem] = []
-    loader = _Loader(data_dir, root, problems)
+    loader = _Loader(data_dir, root, problems, kept)
     schema = _schema(loader, languages)
     dataset = Dataset(schema, files=[data_dir / SCHEMA_FILE])
     loader.dataset = dataset
@@ -211,7 +215,13 @@ def _schema(loader: _Loader, languages: tuple[str, ...]) -> Schema:
     if not path.exists() and not path.is_symlink():
         raise ReportError(Problem(Mark(display_path(path, loader.root)), "no schema file",
                                   "declare the collections in schema.yaml; see docs/data-format.md"))
-    schema = parse_schema(loader.yaml(path), languages, loader.problems)
+    node = loader.yaml(path)
+    if loader.kept is None:
+        schema = parse_schema(node, languages, loader.problems)
+    else:
+        schema = loader.kept.schema(node, languages,
+                                    lambda: parse_schema(node, languages, loader.problems),
+                                    loader.problems)
     if loader.problems:
         raise ReportError(loader.problems)
     return schema
@@ -231,10 +241,12 @@ def _order(problem: Problem) -> tuple[str, int, int]:
 class _Loader:
     """Read data files into records; remember what could not be read."""
 
-    def __init__(self, data_dir: Path, root: Path, problems: list[Problem]) -> None:
+    def __init__(self, data_dir: Path, root: Path, problems: list[Problem],
+                 kept: Kept | None = None) -> None:
         self.data_dir = data_dir
         self.root = root
         self.problems = problems
+        self.kept = kept
         self.dataset: Dataset | None = None
         self.lost_ids: set[str] = set()  # ids of records that could not be read
         self.lost_file = False  # a file could not be read at all: any id may be in it
@@ -314,7 +326,7 @@ class _Loader:
             if records:
                 self.problems.append(Problem(key.mark, f"{key.value!r} holds one record and is "
                                              "already given in another file"))
-            records.append(validate_record(dataset.schema, body, spec, self.problems))
+            records.append(self.validated(body, spec))
             return
         if not isinstance(body, Seq):
             self.problems.append(Problem(body.mark, f"{key.value}: expected a list of records"))
@@ -328,8 +340,17 @@ class _Loader:
                                          "a report draws on fewer records; aggregate the data "
                                          "or split the collection"))
             return
-        records.extend(validate_record(dataset.schema, item, spec, self.problems)
-                       for item in body.items)
+        records.extend(self.validated(item, spec) for item in body.items)
+
+    def validated(self, node: Node, spec: CollectionSpec) -> Record:
+        """The record ``node`` holds: validated, or as kept from the last reading."""
+        dataset = self.dataset
+        assert dataset is not None
+        schema = dataset.schema
+        if self.kept is None:
+            return validate_record(schema, node, spec, self.problems)
+        return self.kept.record(node, spec, self.problems,
+                                lambda found: validate_record(schema, node, spec, found))
 
 
 def _ids_below(body: Node) -> set[str]:

@@ -9,6 +9,7 @@ dates print in the locale's own pattern ("June 2013", "Juni 2013", "2013年6月"
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,24 +77,16 @@ class Formatter:
 
     def decimal(self, value: float) -> str:
         """Return ``value`` with the locale's grouping and decimal mark: '0,5', '8,000'."""
-        from babel.numbers import format_decimal
-
-        return _babel_number(format_decimal, _round(value), locale=_babel(self.locale),
-                             decimal_quantization=False)
+        return _printed("decimal", self.locale, (), value, repr(value))
 
     def scaled(self, value: float) -> str:
         """Return ``value`` in the locale's compact long form when exact: '500 billion'."""
-        if self.steps:
-            return scale_number(value, self.steps, self.locale)
-        compact = _compact(value, _babel(self.locale))
-        return compact if compact is not None else self.decimal(value)
+        steps = tuple(tuple(step) for step in self.steps)
+        return _printed("scaled", self.locale, steps, value, repr(value))
 
     def percent(self, points: float) -> str:
         """Return a percentage given in points (8.5 → '8.5%', '8,5 %', '8.5%')."""
-        from babel.numbers import format_percent
-
-        return _babel_number(format_percent, _round(points) / 100, locale=_babel(self.locale),
-                             decimal_quantization=False)
+        return _printed("percent", self.locale, (), points, repr(points))
 
     def number(self, q: Quantity) -> str:
         """Return the number with its unit, without its qualifier: '5000亿元'."""
@@ -135,6 +128,26 @@ class Formatter:
         skeleton = "yMMMMd" if d.month and d.day else "yMMMM" if d.month else "y"
         when = _dt.date(d.year, d.month or 1, d.day or 1)
         return format_skeleton(skeleton, when, locale=_babel(self.locale))
+
+
+@functools.lru_cache(maxsize=8192)
+def _printed(kind: str, locale: str, steps: tuple[tuple[Any, ...], ...], value: float,
+             written: str) -> str:
+    """A number as ``Formatter`` prints it, kept: a warm process prints the same numbers
+    after every edit. ``written`` (its repr) tells apart values that compare equal (-0.0)."""
+    from babel.numbers import format_decimal, format_percent
+
+    if kind == "percent":
+        return _babel_number(format_percent, _round(value) / 100, locale=_babel(locale),
+                             decimal_quantization=False)
+    if kind == "scaled":
+        if steps:
+            return scale_number(value, steps, locale)
+        compact = _compact(value, _babel(locale))
+        if compact is not None:
+            return compact
+    return _babel_number(format_decimal, _round(value), locale=_babel(locale),
+                         decimal_quantization=False)
 
 
 def _babel(tag: str) -> Locale:

@@ -210,7 +210,8 @@ class Page:
         return str(escape(text)) if markup else text
 
     def link(self, rid: str, text: str) -> Markup:
-        return Markup('<a class="xref" href="#{}">{}</a>').format(rid, text)
+        # Markup.format is a string.Formatter pass: thousands per page, so written out.
+        return Markup(f'<a class="xref" href="#{escape(rid)}">{escape(text)}</a>')
 
     def cite(self, record: Any, cited: set[int] | None = None,
              after_number: bool = False) -> Markup:
@@ -231,17 +232,16 @@ class Page:
                 continue  # "29,30,29": the same note twice in a row says nothing new
             cited.add(note.number)
             note.backrefs += 1
-            marks.append(Markup('<a class="note-ref" href="#note-{n}" id="cite-{n}-{k}" '
-                                'role="doc-noteref" title="{t}">{n}</a>').format(
-                n=note.number, k=note.backrefs, t=_shorten(source.quote)))
+            n, k = int(note.number), int(note.backrefs)
+            marks.append(f'<a class="note-ref" href="#note-{n}" id="cite-{n}-{k}" '
+                         f'role="doc-noteref" title="{escape(_shorten(source.quote))}">{n}</a>')
         if not marks:
             return Markup("")
         # The word joiner glues the marker to the character before it: a marker never
         # starts a line (CJK text may break between any two characters otherwise).
         opening = '<sup class="cite after-number">' if after_number else '<sup class="cite">'
         # Joined by word joiners too: a group never breaks across lines ("90,|91").
-        return (Markup(WORD_JOINER + opening) + Markup("," + WORD_JOINER).join(marks)
-                + Markup("</sup>"))
+        return Markup(WORD_JOINER + opening + ("," + WORD_JOINER).join(marks) + "</sup>")
 
     # --- exhibits and headings ---
 
@@ -303,7 +303,8 @@ class Page:
         self.headings.append((level, hid, self.plain(text)))
         shown = self.expand(str(text), markup=True, marks=False) if isinstance(text, Rich) \
             else escape(text)
-        return Markup('<h{l} id="{i}">{t}</h{l}>').format(l=level, i=hid, t=Markup(shown))
+        tag = f"h{escape(level)}"
+        return Markup(f'<{tag} id="{escape(hid)}">{shown}</{tag}>')
 
     def plain(self, text: Any) -> str:
         """Return ``text`` with its references expanded as words: no markers, no links.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .dataset import INLINE_REF, Dataset
 from .files import MAX_SEED_BYTES, read_text
 from .formats import edition_locale
+from .kept import Checked, Kept
 from .numbers import CONTROL_CANDIDATES, Readers, control_characters, source_language
 from .phrases import Phrases, Quote, check_quantity, number_text
 from .problems import Mark, Problem, ReportError
@@ -104,20 +105,69 @@ class _Check:
         self.problems.append(Problem(mark, message, hint))
 
 
-def check_provenance(dataset: Dataset, seeds: Seeds, config: Config) -> list[Problem]:
-    """Check quotes, stated numbers and qualifiers, dates and numbers in prose against the seeds."""
+def check_provenance(dataset: Dataset, seeds: Seeds, config: Config,
+                     kept: Kept | None = None) -> list[Problem]:
+    """Check quotes, stated numbers and qualifiers, dates and numbers in prose against the seeds.
+
+    ``kept`` (a long-lived process, one configuration) holds what the last check of each
+    record found: a record read as before, checked against the same seeds and phrases and
+    naming the same records, is not checked again (``kept.Kept.check``).
+    """
     check = _Check(dataset, seeds, config, Readers.from_config(config),
                    Phrases.of(dataset.records("qualifiers"), dataset.records("units")))
     _check_formats(check)
+    shared = kept.shared(_shared_reads(dataset, seeds, kept)) if kept is not None else ()
+
+    def target(rid: str) -> Any:  # what an inline reference names, as kept
+        found = dataset.by_id.get(rid)
+        origin = kept.origin(found) if found is not None and kept is not None else None
+        return rid if found is None else found if origin is None else origin
+
     for records in dataset.collections.values():
         for record in records:
-            fields = list(dataset.fields(record))
-            _check_controls(check, record, fields)
-            if record.collection == "coverage_exclusions":
-                _check_exclusion(record, seeds, check.problems)
-            else:
-                _check_record(check, record, fields)
+            known = kept.check(record, shared, target) if kept is not None else None
+            if known is None:
+                fields = list(dataset.fields(record))
+                start = len(check.problems)
+                settled = _check_one(check, record, fields)
+                if kept is not None:
+                    named = _named(fields)
+                    kept.keep_check(record, Checked(shared, named, tuple(map(target, named)),
+                                                    check.problems[start:], settled))
+                continue
+            check.problems.extend(known.problems)
+            if known.settled is not None:
+                _settle(dataset, record, _replay(known.settled))
     return check.problems
+
+
+def _replay(settled: list[Quantity]) -> Callable[[Quantity], Quantity]:
+    """Settle a record's quantities as its last check did, in the same field order."""
+    again = iter(settled)
+    return lambda _: next(again)
+
+
+def _check_one(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]
+               ) -> list[Quantity] | None:
+    """Check one record; return its quantities as settled (None: none was settled)."""
+    _check_controls(check, record, fields)
+    if record.collection == "coverage_exclusions":
+        _check_exclusion(record, check.seeds, check.problems)
+        return None
+    return _check_record(check, record, fields)
+
+
+def _shared_reads(dataset: Dataset, seeds: Seeds, kept: Kept) -> tuple[Any, ...]:
+    """What every record's check reads besides the record: the seeds (by name and text)
+    and the phrases and units (the records they were copied from)."""
+    phrases = [kept.origin(r) for name in ("qualifiers", "units") for r in dataset.records(name)]
+    return (*(part for item in seeds.folded.items() for part in item), None, *phrases, None)
+
+
+def _named(fields: list[tuple[FieldSpec, Any]]) -> tuple[str, ...]:
+    """The ids the inline references of a record's texts name."""
+    return tuple(match.group(1) for _, value in fields if isinstance(value, Text)
+                 for text in value.values() for match in INLINE_REF.finditer(text))
 
 
 def _check_formats(check: _Check) -> None:
@@ -263,13 +313,19 @@ def _quote(check: _Check, seed: str, quote: str, offset: int) -> Quote:
     return found
 
 
-def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
+def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]
+                  ) -> list[Quantity] | None:
     quotes = _quotes(check, record, fields, report=True)
     if not check.dataset.quoted(record):
-        return  # plain data (provenance: none): its numbers are simply numbers
+        return None  # plain data (provenance: none): its numbers are simply numbers
     label = record.id or record.collection
-    _settle(check.dataset, record, lambda q: check_quantity(label, q, quotes, check.phrases,
-                                                            check.problems))
+    settled: list[Quantity] = []
+
+    def settle(q: Quantity) -> Quantity:
+        settled.append(check_quantity(label, q, quotes, check.phrases, check.problems))
+        return settled[-1]
+
+    _settle(check.dataset, record, settle)
     values = {t.value for q in quotes for t in q.tokens}
     for spec, value in fields:
         mark = record.marks.get(spec.name, record.mark)
@@ -283,6 +339,7 @@ def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, A
                 _check_prose(check, f"{label}.{spec.name}.{lang}", mark, lang, text, values)
         elif isinstance(value, Source):
             _check_gloss(check, label, value)
+    return settled
 
 
 def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .editions import Output, file_name
+from .kept import Kept
 from .problems import Mark, Problem, ReportError
 from .stages.gather import STRINGS_FILE, Project
 from .stages.plan import Plan
@@ -59,9 +60,11 @@ class Session:
         self._stale = {"config"}  # parts to redo: "config", "gather", "date"
         self._templates: set[Path] = set()  # template files changed since their compile
         self._covered = Known()  # characters the fonts are known to have
+        self._kept = Kept()  # records validated and checked by the last gathering
         self._digests: dict[Path, bytes | None] = {}  # file -> digest of its bytes when seen
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
         self._settled = False  # whether the long-lived objects are frozen (``settle``)
+        self._rendered: list[str] = []  # pages rendered since the last ``settle``
 
     # --- what changed ---
 
@@ -125,6 +128,7 @@ class Session:
         self.timings[f"render {output.name}"] = time.perf_counter() - step
         if problems:
             raise ReportError(unique(problems))
+        self._rendered.append(output.html)
         return output.html
 
     def html(self) -> dict[str, str]:
@@ -142,9 +146,15 @@ class Session:
 
         The compiled templates, fonts and locale data live as long as the process: once
         frozen (``gc.freeze``), a full collection no longer walks them after every edit.
+        The pages just rendered are split into tokens now, so that the next edit's check
+        reads only what it changed (``textchange``), the first edit too.
         """
+        from .textchange import read_ahead
         from .worker import give_back_memory
 
+        for page in self._rendered:
+            read_ahead(page)
+        self._rendered.clear()
         if not self._settled:
             gc.collect()
             gc.freeze()
@@ -199,6 +209,7 @@ class Session:
             self.env = make_environment(config.path("templates"), config.render_timeout)
             self._templates.clear()
             self._covered = Known()  # the fonts may have changed
+            self._kept = Kept()  # checked under the old configuration
             self._stale = {"gather"}
             self.timings["config"] = time.perf_counter() - step
 
@@ -210,7 +221,7 @@ class Session:
             step = time.perf_counter()
             if "date" in self._stale:
                 _redate(self.plan)
-            self.project = gather(self.config)
+            self.project = gather(self.config, self._kept)
             self._stale.clear()
             self.timings["gather"] = time.perf_counter() - step
         if self._templates and self.env is not None:

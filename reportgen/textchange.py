@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .htmlcheck import MAX_MARKUP
 
-__all__ = ["changed_span", "same_markup"]
+__all__ = ["changed_span", "read_ahead", "same_markup"]
 
 _WS = "\t\n\f\r "
 # A tag as the WHATWG tokenizer reads it, written stricter than the tokenizer: where this
@@ -128,6 +128,13 @@ def _tokens(html: str) -> _Tokens | None:
         _SEEN.move_to_end(html)
         return _SEEN[html]
     return _remember(html, _scan(html, 0, 0))
+
+
+def read_ahead(html: str) -> None:
+    """Split a checked page into tokens now, while nobody waits: the first edit after it
+    then reads only the window it changed (``same_markup``)."""
+    if html.count("<") <= MAX_MARKUP and html.count("&") <= MAX_MARKUP:
+        _tokens(html)
 
 
 def _common_prefix(a: str, b: str, limit: int) -> int:

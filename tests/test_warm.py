@@ -272,3 +272,63 @@ def test_the_sandbox_rules_on_each_attribute_as_jinja_does(tmp_path: Path) -> No
                     template.render(context)
             else:
                 assert template.render(context) == expected
+
+
+def test_the_engines_mappings_read_in_the_sandbox_as_jinja_reads_them(tmp_path: Path) -> None:
+    """The sandbox's short way for records, strings and collections answers as Jinja's."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from reportgen.page import Collections, Strings, View
+    from reportgen.problems import Mark
+    from reportgen.render import make_environment
+    from reportgen.schema import Record
+
+    record = Record("things", Mark("data/things.yaml", 1, 1))
+    view = View(record, ("id", "name", "items", "collection"))
+    view.update({"id": "a", "name": "A", "items": "listed", "collection": "shadowed"})
+    context = {"v": view, "s": Strings({"colon": ":", "get": "got"}),
+               "c": Collections({"things": [view]})}
+    sources = ["{{ v.name }}", "{{ v.id }}{{ s.colon }}", "{{ v.items() | list | length }}",
+               "{{ v.collection }}", "{{ v.declared | length }}", "{{ v.missing is defined }}",
+               "{{ s.get('colon') }}", "{{ c.things | length }}", "{{ v.record.collection }}",
+               "{{ v.__class__ }}", "{{ s.__init__ }}", "{{ v.clear() }}", "{{ v.missing }}"]
+    ours, jinjas = make_environment(tmp_path), ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined)
+
+    def outcome(env: jinja2.Environment, source: str) -> str:
+        try:
+            return env.from_string(source).render(context)
+        except jinja2.exceptions.SecurityError:
+            return "refused"
+        except jinja2.exceptions.UndefinedError:
+            return "undefined"
+        except ReportError:  # ours says which record and what it holds
+            return "undefined"
+
+    for _ in range(2):  # the second time from what the sandbox kept
+        assert [outcome(ours, s) for s in sources] == [outcome(jinjas, s) for s in sources]
+    assert outcome(ours, "{{ v.name }}{{ v.collection }}") == "Athings"
+
+
+def test_the_first_edit_after_a_build_reads_only_what_it_changed(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Session.settle`` splits the pages into tokens while nobody waits for them."""
+    work = tmp_path / "p"
+    shutil.copytree(project, work)
+    session = Session(lambda: load_config(work))
+    session.html()
+    session.settle()
+    whole: list[int] = []
+    scan = textchange._scan
+
+    def counted(html: str, pos: int, *args: object, **kwargs: object) -> object:
+        if pos == 0:
+            whole.append(len(html))
+        return scan(html, pos, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(textchange, "_scan", counted)
+    _sentence_added(work)
+    session.note([work / "data" / "points.yaml"])
+    session.html()
+    assert whole == []

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..dataset import Dataset
     from ..exhibits import DrawnChart
     from ..formats import Formatter
+    from ..kept import Kept
     from ..provenance import Seeds
 
 __all__ = ["STRINGS_FILE", "Project", "gather"]
@@ -62,8 +63,13 @@ class Project:
         return sum(map(len, self.dataset.collections.values()))
 
 
-def gather(config: Config) -> Project:
-    """Load and validate the data, the seeds and the UI strings; raise on any problem."""
+def gather(config: Config, kept: Kept | None = None) -> Project:
+    """Load and validate the data, the seeds and the UI strings; raise on any problem.
+
+    ``kept``, in a long-lived process with this configuration, holds what the last
+    gathering validated and checked: only records whose files changed, or whose checks
+    read something that changed, are validated and checked again.
+    """
     from ..dataset import load_dataset
     from ..files import survey
     from ..numbers import source_language
@@ -71,11 +77,14 @@ def gather(config: Config) -> Project:
 
     # Sizes (each file's and all together) and the project's folders, before any read.
     survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
+    if kept is not None:
+        kept.begin()
     dataset = load_dataset(config.path("data"), tuple(config.languages), config.root,
-                           source_language=lambda seed: source_language(config, seed))
+                           source_language=lambda seed: source_language(config, seed),
+                           kept=kept)
     seeds, problems = load_seeds(config.path("seeds"), display(config, "seeds"),
                                  required=dataset.cites_seeds)
-    problems += check_provenance(dataset, seeds, config)
+    problems += check_provenance(dataset, seeds, config, kept)
     strings, marks = _load_strings(config, problems)
     if problems:
         raise ReportError(problems)
