@@ -243,6 +243,32 @@ class Page:
         # Joined by word joiners too: a group never breaks across lines ("90,|91").
         return Markup(WORD_JOINER + opening + ("," + WORD_JOINER).join(marks) + "</sup>")
 
+    def trailing_notes(self, text: Any) -> set[int]:
+        """The notes the last sentence of ``text``, printed before with its markers, cites.
+
+        ``cite(record, after=text)`` leaves them out: "3.5%³³.³³" says nothing new.
+        """
+        if not isinstance(text, Rich) or not text.marks:
+            return set()
+        prose = self.typography.prose(str(text))
+        notes: set[int] = set()
+        pos = 0
+        for match in INLINE_REF.finditer(prose):
+            if _SENTENCE_END.search(prose, pos, match.start()):
+                notes = set()  # a sentence ended: its markers are not the last sentence's
+            record = self.dataset.by_id.get(match.group(1))
+            if record is not None and record.collection != "exhibits" \
+                    and any(isinstance(v, Quantity) for v in record.values()):
+                for source in sources_of(record):
+                    note = self.notes.get((source.seed, source.quote))
+                    if note is not None:
+                        notes.add(note.number)
+            pos = match.end()
+        end = _SENTENCE_END.search(prose, pos)
+        if end is not None and prose[end.end():].strip():
+            return set()  # another sentence follows the last reference
+        return notes
+
     # --- exhibits and headings ---
 
     def exhibit_number(self, rid: str) -> int:

@@ -245,7 +245,9 @@ def template_context(env: jinja2.Environment, page: Page,
         "record": page.record,
         "exhibit": page.exhibit,
         "xref": lambda rid: page.link(rid, page.exhibit_label(rid)),
-        "cite": lambda record: page.cite(record),
+        # ``after``: the text printed just before, whose last sentence's notes are not
+        # cited again.
+        "cite": lambda record, after=None: page.cite(record, page.trailing_notes(after)),
         "heading": page.heading,
         "toc": lambda: list(page.prior_headings),
         "exhibit_list": page.exhibit_list,

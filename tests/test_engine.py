@@ -135,3 +135,42 @@ def test_html_edition_that_would_fetch_anything_is_refused(good: Path) -> None:
     assert "http://169.254.169.254/" in run.err and "file:///etc/passwd" in run.err
     assert "self-contained" in run.err
     assert snapshot(mini / "out") == before
+
+
+@pytest.mark.parametrize(("summary", "skipped"), [
+    # The last sentence prints park-count's marker: the record's cite right after it
+    # does not print it again ("120³.³" reads as a mistake).
+    (None, True),
+    # Another sentence follows: its end is not the sentence that carries the marker.
+    ("The city has [[park-count]] parks. It is green.", False),
+    # The marker is in an earlier sentence.
+    ("The city has [[park-count]] parks. It has [[visitors]].", False),
+], ids=["last-sentence", "sentence-after", "earlier-sentence"])
+def test_a_cite_after_a_text_leaves_out_the_notes_its_last_sentence_cites(
+        tmp_path: Path, summary: str | None, skipped: bool) -> None:
+    from reportgen.config import load_config
+    from reportgen.session import Session
+
+    work = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", work)
+    template = work / "templates" / "report.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        '<p class="summary">{{ data.report.summary }}</p>',
+        '<p class="summary">{{ data.report.summary }}'
+        '{{ cite(record("park-count"), after=data.report.summary) }}</p>'
+        '<p id="plain">{{ plain(data.report.summary) }}'
+        '{{ cite(record("park-count"), after=plain(data.report.summary)) }}</p>'), encoding="utf-8")
+    if summary is not None:
+        data = work / "data" / "parks.yaml"
+        text = data.read_text(encoding="utf-8")
+        old = "en: \"The city has [[park-count]] parks and [[visitors]] (see [[fig-parks]]).\""
+        assert old in text
+        data.write_text(text.replace(old, f"en: {summary!r}".replace("'", '"')),
+                        encoding="utf-8")
+    html = Session(lambda: load_config(work)).html()["parks.en.html"]
+    summary_html = html.split('<p class="summary">', 1)[1].split("</p>", 1)[0]
+    markers = summary_html.count('href="#note-1"')
+    assert markers == (1 if skipped else 2), summary_html
+    # After a text printed without markers, every note is cited.
+    plain_html = html.split('<p id="plain">', 1)[1].split("</p>", 1)[0]
+    assert plain_html.count('href="#note-1"') == 1, plain_html
