@@ -195,7 +195,7 @@ def _summary(result: Any) -> str:
 def _check(config: Config, args: argparse.Namespace) -> int:
     from .build import check
     from .progress import Progress
-    from .provenance import coverage
+    from .seeds import coverage
 
     project = check(config, Progress(enabled=not args.quiet))
     report = coverage(project.dataset, project.seeds)

@@ -1,4 +1,5 @@
-"""Verify that every fact is quoted from its seed and report which sentences are cited."""
+"""Verify that every fact is quoted from its seed: quotes, stated numbers and qualifiers,
+dates, numbers in prose and glosses, against the seeds (``seeds.py``)."""
 
 from __future__ import annotations
 
@@ -6,86 +7,26 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .dataset import INLINE_REF, Dataset
-from .files import MAX_SEED_BYTES, read_text
 from .formats import edition_locale
 from .kept import Checked, Kept
 from .numbers import CONTROL_CANDIDATES, Readers, control_characters, source_language
 from .phrases import Phrases, Quote, check_quantity, number_text
-from .problems import Mark, Problem, ReportError
+from .problems import Mark, Problem
 from .schema import Date, FieldSpec, Quantity, Record, Source, Text
+from .seeds import CONTROL_HINT, Seeds, fold
 
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["MIN_QUOTE", "Coverage", "Seeds", "check_provenance", "coverage", "load_seeds"]
+__all__ = ["MIN_QUOTE", "check_provenance"]
 
-_SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
-# A sentence counts as cited when a quote shares at least this many characters with it
-# (or all of it, when it is shorter): long enough that chance overlaps don't count.
-_MIN_OVERLAP = 6
 # A quote holds at least this many letters or digits ("T+0赎回"): a shorter one ("。")
 # occurs anywhere and proves nothing.
 MIN_QUOTE = 4
 _LONG_ENOUGH = re.compile(r"(?:[^\W_][\W_]*){" + str(MIN_QUOTE) + "}")
-
-
-def _fold(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
-
-
-@dataclass
-class Seeds:
-    """Source texts by file name, with white space folded for matching."""
-
-    texts: dict[str, str] = field(default_factory=dict)
-    folded: dict[str, str] = field(default_factory=dict)
-    paths: dict[str, Path] = field(default_factory=dict)
-
-    def contains(self, seed: str, quote: str) -> bool:
-        """Return whether ``quote`` occurs verbatim in ``seed`` (white space folded)."""
-        return _fold(quote) in self.folded.get(seed, "")
-
-    def find(self, seed: str, quote: str) -> int:
-        """Return where ``quote`` starts in the folded ``seed``, or -1."""
-        return self.folded.get(seed, "").find(_fold(quote))
-
-
-def load_seeds(folder: Path, display: str, required: bool = True
-               ) -> tuple[Seeds, list[Problem]]:
-    """Read every ``*.txt`` of ``folder`` as UTF-8; refuse invisible control characters.
-
-    Seeds are read through :mod:`reportgen.files` (inside their folder, regular files,
-    size capped). ``required`` false: a dataset that cites no seed builds without any.
-    """
-    seeds, problems = Seeds(), []
-    listed = sorted(p for p in folder.glob("*.txt") if not p.name.startswith(".")) \
-        if folder.is_dir() else []
-    for path in listed:
-        try:
-            text = read_text(path, folder, f"{display}/{path.name}", MAX_SEED_BYTES)
-        except ReportError as exc:
-            problems.extend(exc.problems)
-            continue
-        for index, name in control_characters(text):
-            line = text.count("\n", 0, index) + 1
-            column = index - (text.rfind("\n", 0, index) + 1) + 1
-            problems.append(Problem(Mark(f"{display}/{path.name}", line, column),
-                                    f"invisible control character {name}", _CONTROL_HINT))
-        seeds.texts[path.name] = text
-        seeds.folded[path.name] = _fold(text)
-        seeds.paths[path.name] = path
-    if not seeds.texts and not problems and required:
-        problems.append(Problem(Mark(display), "no seed texts (*.txt) found",
-                                "copy the source articles into the seeds folder"))
-    return seeds, problems
-
-
-_CONTROL_HINT = "delete it: format and direction controls can hide or reorder digits"
 
 
 @dataclass
@@ -239,7 +180,7 @@ def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec,
             more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
             check.fail(mark, f"{record.id or record.collection}.{spec.name}{where}: "
                        f"invisible control character {name} at character {index + 1}{more}",
-                       _CONTROL_HINT)
+                       CONTROL_HINT)
 
 
 def _strings(record: Record, spec: FieldSpec, value: Any) -> list[tuple[Mark, str, str]]:
@@ -306,7 +247,7 @@ def _quote(check: _Check, seed: str, quote: str, offset: int) -> Quote:
     key = (seed, quote)
     found = check.read.get(key)
     if found is None:
-        text = _fold(quote)
+        text = fold(quote)
         reader = check.readers(source_language(check.config, seed))
         found = check.read[key] = Quote(seed, text, reader, tuple(reader.tokens(text)),
                                         check.seeds.folded[seed], offset)
@@ -380,7 +321,7 @@ def _check_gloss(check: _Check, label: str, source: Source) -> None:
     if not isinstance(gloss, dict) or not check.seeds.contains(source.seed, source.quote):
         return
     quote_reader = check.readers(source_language(check.config, source.seed))
-    values = {t.value for t in quote_reader.tokens(_fold(source.quote))}
+    values = {t.value for t in quote_reader.tokens(fold(source.quote))}
     for lang, text in gloss.items():
         reader = check.readers(edition_locale(check.config, lang))
         for token in reader.read(str(text)):
@@ -430,60 +371,3 @@ def _settle_value(value: Any, spec: FieldSpec, settle: Callable[[Quantity], Quan
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-# --- coverage ------------------------------------------------------------------------
-
-
-@dataclass
-class Coverage:
-    """Per seed: how many sentences are cited, excluded, and which are neither."""
-
-    seed: str
-    total: int
-    cited: int
-    excluded: list[tuple[str, str]]
-    uncited: list[str]
-
-
-def coverage(dataset: Dataset, seeds: Seeds) -> list[Coverage]:
-    """Report, per seed, the sentences no quote overlaps."""
-    quotes: dict[str, list[str]] = {name: [] for name in seeds.texts}
-    for records in dataset.collections.values():
-        for record in records:
-            if record.collection == "coverage_exclusions":
-                continue
-            for spec, value in dataset.fields(record):
-                if spec.type == "source" and isinstance(value, Source) and value.seed in quotes:
-                    quotes[value.seed].append(_fold(value.quote))
-    exclusions = [(r.get("seed", ""), _fold(r.get("quote", "")), r.get("reason", ""))
-                  for r in dataset.records("coverage_exclusions")]
-    report = []
-    for name, text in seeds.texts.items():
-        sentences = [_fold(s) for s in _SENTENCE_END.split(text) if _is_sentence(s)]
-        cited, excluded, uncited = 0, [], []
-        for sentence in sentences:
-            if any(_overlaps(sentence, q) for q in quotes[name]):
-                cited += 1
-                continue
-            reason = next((why for seed, quote, why in exclusions
-                           if seed == name and (quote in sentence or sentence in quote)), None)
-            if reason is not None:
-                excluded.append((sentence, reason))
-            else:
-                uncited.append(sentence)
-        report.append(Coverage(name, len(sentences), cited, excluded, uncited))
-    return report
-
-
-def _is_sentence(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
-
-
-def _overlaps(sentence: str, quote: str) -> bool:
-    need = min(len(sentence), _MIN_OVERLAP)
-    if quote in sentence or sentence in quote:
-        return len(quote) >= need
-    # A quote may span two sentences: check whether its start or end lies in this one.
-    return any(quote[:k] in sentence or quote[-k:] in sentence
-               for k in (max(need, min(len(quote), 12)),))

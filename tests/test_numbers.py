@@ -18,8 +18,9 @@ from reportgen.dataset import load_dataset
 from reportgen.formats import Formatter
 from reportgen.numbers import Numerals, Readers, numeral_value
 from reportgen.problems import ReportError
-from reportgen.provenance import check_provenance, load_seeds
+from reportgen.provenance import check_provenance
 from reportgen.schema import Date, Quantity, Record, Source, Text
+from reportgen.seeds import load_seeds
 
 ZH = Numerals(
     {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,

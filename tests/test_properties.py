@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from reportgen.config import load_config
 from reportgen.dataset import load_dataset
 from reportgen.problems import Problem, ReportError
-from reportgen.provenance import check_provenance, load_seeds
+from reportgen.provenance import check_provenance
+from reportgen.seeds import load_seeds
 
 LANGUAGES = ("zh", "en")
 CONFIG = load_config(MINI)

@@ -18,8 +18,9 @@ from reportgen.config import load_config
 from reportgen.contract import BUILTIN_COLLECTIONS
 from reportgen.dataset import Dataset, load_dataset
 from reportgen.problems import ReportError
-from reportgen.provenance import check_provenance, load_seeds
+from reportgen.provenance import check_provenance
 from reportgen.schema import Date, Items, Quantity, Source
+from reportgen.seeds import load_seeds
 
 SCHEMA = "data/schema.yaml"
 DATA = "data/parks.yaml"

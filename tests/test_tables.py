@@ -12,8 +12,9 @@ from conftest import MINI, run_cli
 from reportgen.config import load_config
 from reportgen.dataset import load_dataset
 from reportgen.problems import ReportError
-from reportgen.provenance import check_provenance, load_seeds
+from reportgen.provenance import check_provenance
 from reportgen.schema import Date, Items, Quantity, Source
+from reportgen.seeds import load_seeds
 
 LANGUAGES = ("zh", "en")
 CONFIG = load_config(MINI)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..exhibits import DrawnChart
     from ..formats import Formatter
     from ..kept import Kept
-    from ..provenance import Seeds
+    from ..seeds import Seeds
 
 __all__ = ["STRINGS_FILE", "Project", "gather"]
 
@@ -73,7 +73,8 @@ def gather(config: Config, kept: Kept | None = None) -> Project:
     from ..dataset import load_dataset
     from ..files import survey
     from ..numbers import source_language
-    from ..provenance import check_provenance, load_seeds
+    from ..provenance import check_provenance
+    from ..seeds import load_seeds
 
     # Sizes (each file's and all together) and the project's folders, before any read.
     survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
