@@ -271,16 +271,58 @@ def _check_record(check: _Check, record: Record, fields: list[tuple[FieldSpec, A
     for spec, value in fields:
         mark = record.marks.get(spec.name, record.mark)
         if isinstance(value, Date) and spec.provenance != "external":
-            if not _stated_in(value.year, values):
-                check.fail(mark, f"{label}.{spec.name}: year {value.year} is not in the "
-                           "record's quotes", "quote the sentence that states it, or mark the "
-                           "field 'provenance: external'")
+            _check_date(check, f"{label}.{spec.name}", mark, value, quotes, values)
         elif isinstance(value, Text) and spec.numbers != "free":
             for lang, text in value.items():
                 _check_prose(check, f"{label}.{spec.name}.{lang}", mark, lang, text, values)
         elif isinstance(value, Source):
             _check_gloss(check, label, value)
     return settled
+
+
+def _check_date(check: _Check, where: str, mark: Mark, date: Date, quotes: list[Quote],
+                values: set[float]) -> None:
+    """A date's year, month and day are each stated by the record's quotes: as numbers,
+    or the month by its name in the quote's language ("October 2023", "2023年10月")."""
+    hint = "quote the sentence that states it, or mark the field 'provenance: external'"
+    if not _stated_in(date.year, values):
+        check.fail(mark, f"{where}: year {date.year} is not in the record's quotes", hint)
+        return
+    if date.month and not _stated_in(date.month, values) \
+            and not any(_names_month(q, date.month) for q in quotes):
+        check.fail(mark, f"{where}: month {date.month} of {date} is not in the record's "
+                   "quotes (as a number or by its name)", hint)
+    elif date.day and not _stated_in(date.day, values):
+        check.fail(mark, f"{where}: day {date.day} of {date} is not in the record's quotes",
+                   hint)
+
+
+def _names_month(quote: Quote, month: int) -> bool:
+    """Whether ``quote`` writes the name of ``month`` in its language (CLDR: full or
+    abbreviated, in a date or alone), as a word of its own."""
+    from babel.dates import get_month_names
+
+    from .numbers import babel_locale
+
+    locale = babel_locale(quote.reader.tag)
+    text = quote.text.casefold()
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            name = str(get_month_names(width, context, locale)[month]).casefold()
+            at = text.find(name)
+            while at >= 0:
+                before = text[at - 1] if at else " "
+                after = text[at + len(name)] if at + len(name) < len(text) else " "
+                if not (_letter(name[0]) and _letter(before)) \
+                        and not (_letter(name[-1]) and _letter(after)):
+                    return True
+                at = text.find(name, at + 1)
+    return False
+
+
+def _letter(char: str) -> bool:
+    """Whether ``char`` is a letter of a script that spaces its words (not 月 or 월)."""
+    return char.isalpha() and unicodedata.east_asian_width(char) not in ("W", "F")
 
 
 def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,

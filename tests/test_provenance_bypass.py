@@ -185,6 +185,31 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         edit("{id: exact, bound: eq, format:", "{id: exact, bound: eq, words: [超过], format:"),
         ("qualifiers.over.words: '超过' is also a word of 'exact' (bound eq), but this "
          "phrase's bound is gt",)),
+    # A date prints its month and day: each is a fact of the quote, like its year.
+    "date-month-unquoted": (
+        edit("opened: 1998", "opened: 1998-06"),
+        ("data/parks.yaml:18:", "lakeside.opened: month 6 of 1998-06 is not in the record's "
+         "quotes")),
+    "date-day-unquoted": (
+        both(edit("湖滨公园建于1998年", "湖滨公园建于1998年6月", SEED),
+             edit("opened: 1998", "opened: 1998-06-12"),
+             edit("湖滨公园建于1998年", "湖滨公园建于1998年6月")),
+        ("data/parks.yaml:18:", "lakeside.opened: day 12 of 1998-06-12 is not in the record's "
+         "quotes")),
+    "date-month-named-wrong": (
+        both(english_seed("The park opened in June 1998.\n"),
+             edit("opened: 1998", "opened: 1998-07"),
+             edit('sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
+                  'sources: [{seed: merchants.txt, quote: "opened in June 1998"}]')),
+        ("data/parks.yaml:18:", "lakeside.opened: month 7 of 1998-07 is not in the record's "
+         "quotes (as a number or by its name)")),
+    "date-month-inside-a-word": (  # "Marchmont" names no month
+        both(english_seed("The Marchmont park opened in 1998.\n"),
+             edit("opened: 1998", "opened: 1998-03"),
+             edit('sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
+                  'sources: [{seed: merchants.txt, quote: "The Marchmont park opened in 1998"}]')),
+        ("data/parks.yaml:18:", "lakeside.opened: month 3 of 1998-03 is not in the record's "
+         "quotes")),
     "config-unknown-language": (
         edit("source_language: zh", "source_language: klingon", CONFIG),
         ("reportgen.yaml:", "source_language: language 'klingon' is not a language code")),
@@ -226,6 +251,19 @@ ACCEPTED: dict[str, Mutation] = {
         append("scale_words: {bn: 1.0e9}\n", CONFIG),
         fact("fund", '{value: 2.5e9, unit: count, qualifier: eq, stated: "$2.5bn"}',
              "The fund holds $2.5bn of loans", "merchants.txt")),
+    "date-month-and-day-as-numbers": both(
+        edit("湖滨公园建于1998年", "湖滨公园建于1998年6月12日", SEED),
+        edit("opened: 1998", "opened: 1998-06-12"),
+        edit("湖滨公园建于1998年", "湖滨公园建于1998年6月12日")),
+    "date-month-named": both(
+        english_seed("The park opened in June 1998; the lake in Sept. 1999.\n"),
+        edit("opened: 1998", "opened: 1998-06"),
+        edit('sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
+             'sources: [{seed: merchants.txt, quote: "The park opened in June 1998"}]')),
+    "date-month-named-in-chinese": both(
+        edit("湖滨公园建于1998年", "湖滨公园建于一九九八年六月", SEED),
+        edit("opened: 1998", "opened: 1998-06"),
+        edit("湖滨公园建于1998年", "湖滨公园建于一九九八年六月")),
     "pinned-phrase-without-words": edit("unit: hectares, qualifier: eq",
                                         "unit: hectares, qualifier: gt, phrase: over"),
     "english-prose-scale-matches-chinese-quote": edit(
