@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mutations import Mutation, edit
 
 from reportgen.config import load_config
@@ -48,11 +50,10 @@ def _gathered(project: Path, kept: Kept | None) -> Any:
             sorted(dataset.by_id), found.seeds.folded)
 
 
-@pytest.fixture
-def split_mini(tmp_path: Path) -> Path:
-    """The mini fixture, its places in a file of their own, the summary naming a place
-    with a number in the reference's label (allowed: the place's quote states it)."""
-    work = tmp_path / "mini"
+def _split(work: Path) -> Path:
+    """The mini fixture copied to ``work``, its places in a file of their own, the summary
+    naming a place with a number in the reference's label (allowed: the place's quote
+    states it)."""
     shutil.copytree(MINI, work)
     data = work / "data" / "parks.yaml"
     text = data.read_text(encoding="utf-8")
@@ -62,6 +63,11 @@ def split_mini(tmp_path: Path) -> Path:
     text = text.replace("(see [[fig-parks]])", "(see [[fig-parks]]; [[lakeside|1998 park]])")
     data.write_text(text, encoding="utf-8")
     return work
+
+
+@pytest.fixture
+def split_mini(tmp_path: Path) -> Path:
+    return _split(tmp_path / "mini")
 
 
 _PLACE_QUOTE = edit('    opened: 1998\n    sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
@@ -163,3 +169,27 @@ def test_records_handed_out_are_copies(split_mini: Path) -> None:
     origin = kept.origin(again)
     assert origin is not None and origin is not again and origin is not fact
     assert origin["subject"] == "city"  # kept as validated: the id, unresolved
+
+
+_TOGGLES: list[tuple[Mutation, Mutation]] = [
+    (_PLACE_QUOTE, _PLACE_BACK), (_QUALIFIER_WORDS, _QUALIFIER_BACK), (_SEED, _SEED_BACK),
+    (_SCHEMA, _SCHEMA_BACK), (_PLACE_GONE, _PLACE_HERE), (_SYNTAX, _SYNTAX_BACK),
+    (_FACT, _FACT_BACK),
+]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.integers(0, len(_TOGGLES) - 1), min_size=1, max_size=8))
+def test_any_order_of_edits_gathers_as_a_cold_reading(tmp_path_factory: pytest.TempPathFactory,
+                                                      steps: list[int]) -> None:
+    """Edits applied and undone in any order, several at once: kept equals cold each time."""
+    work = _split(tmp_path_factory.mktemp("kept") / "mini")
+    kept = Kept()
+    _gathered(work, kept)
+    applied = [False] * len(_TOGGLES)
+    for step in steps:
+        forward, back = _TOGGLES[step]
+        (back if applied[step] else forward)(work)
+        applied[step] = not applied[step]
+        assert _gathered(work, kept) == _gathered(work, None), (steps, applied)
