@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .dataset import INLINE_REF, Dataset
+from .dataset import Dataset
 from .problems import Mark
+from .references import INLINE_REF
 from .schema import Date, Quantity, Record, Text
 
 __all__ = ["corrected_date_of", "date_of", "external_fact", "item_mark", "kept_apart", "name_of",

@@ -17,13 +17,12 @@ from .files import MAX_TABLE_BYTES, display_path, read_bytes
 from .hints import did_you_mean
 from .kept import Kept
 from .problems import Mark, Problem, ReportError
+from .references import check_glosses, resolve
 from .schema import (
     DEFAULT_NAMES,
     CollectionSpec,
     Date,
-    Fields,
     FieldSpec,
-    Items,
     Quantity,
     Record,
     Schema,
@@ -37,15 +36,13 @@ from .validate import validate_record
 from .worker import gc_paused
 from .yamlload import MAX_BYTES, Map, Node, Scalar, Seq, load_bytes
 
-__all__ = ["INLINE_REF", "MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
+__all__ = ["MAX_RECORDS", "SCHEMA_FILE", "Dataset", "load_dataset", "load_schema"]
 
 SCHEMA_FILE = "schema.yaml"
-INLINE_REF = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 MAX_RECORDS = 100_000  # records of one collection
 # An id as it may be written in a file that could not be read: ``id: x`` or ``"id": 'x'``.
 _ID_IN_TEXT = re.compile(r"""(?:^|[\s{,])['"]?id['"]?\s*:\s*['"]?([a-z0-9][a-z0-9-]*)""", re.M)
 _MAX_HOPS = 4  # how far a record's name follows refs (metric → entity → …)
-_MAX_GUESS = 2000  # ids compared to suggest the one a dangling reference meant
 
 
 @dataclass
@@ -190,10 +187,9 @@ def _load_dataset(data_dir: Path, languages: tuple[str, ...], root: Path,
             continue
         dataset.files.append(path)
         loader.read(path)
-    _index(dataset, problems)
-    held = _Resolver(dataset, problems, loader).run()
+    held = resolve(dataset, problems, loader.lost_ids, loader.lost_file)
     first = source_language or (lambda seed: languages[0] if languages else "")
-    _check_glosses(dataset, first, problems)
+    check_glosses(dataset, first, problems)
     if problems:
         problems.sort(key=_order)
         if held:
@@ -363,108 +359,3 @@ def _ids_below(body: Node) -> set[str]:
                 if key.value == "id" and isinstance(value, Scalar):
                     found.add(value.value)
     return found
-
-
-def _index(dataset: Dataset, problems: list[Problem]) -> None:
-    for records in dataset.collections.values():
-        for record in records:
-            rid = record.id
-            if not rid:
-                continue
-            first = dataset.by_id.get(rid)
-            if first is not None:
-                problems.append(Problem(record.mark_of("id"), f"duplicate id {rid!r}",
-                                        f"first used at {first.mark}"))
-            else:
-                dataset.by_id[rid] = record
-
-
-class _Resolver:
-    """Replace ref ids by the records they name; check inline [[id]] references."""
-
-    def __init__(self, dataset: Dataset, problems: list[Problem], loader: _Loader) -> None:
-        self.dataset = dataset
-        self.problems = problems
-        self.loader = loader
-        self.held = 0
-
-    def run(self) -> int:
-        for records in self.dataset.collections.values():
-            for record in records:
-                spec = self.dataset.spec(record.collection)
-                for name, sub in spec.fields.items():
-                    if name in record:
-                        record[name] = self.value(record[name], sub, record.mark_of(name))
-        return self.held
-
-    def dangling(self, rid: str, problem: Problem) -> None:
-        """Report a reference to a missing id, unless a root cause above explains it."""
-        if self.loader.lost_file or rid in self.loader.lost_ids:
-            self.held += 1
-        else:
-            self.problems.append(problem)
-
-    def guess(self, rid: str, collections: tuple[str, ...]) -> str:
-        """Name the id meant, when few enough ids are candidates to compare quickly."""
-        candidates = [r.id for c in collections for r in self.dataset.records(c)]
-        return did_you_mean(rid, candidates) if len(candidates) <= _MAX_GUESS else ""
-
-    def value(self, value: Any, spec: FieldSpec, mark: Mark) -> Any:
-        dataset = self.dataset
-        if spec.type == "ref" and isinstance(value, str):
-            target = dataset.by_id.get(value)
-            if target is None:
-                # No ``to``: a reference to any collection.
-                to = spec.to or tuple(dataset.collections)
-                guess = self.guess(value, to)
-                self.dangling(value, Problem(mark, f"{spec.name}: no record has the id {value!r}",
-                                             (f"{guess}; " if guess else "") + "expected the id "
-                                             "of a record" + (" in " + " or ".join(spec.to)
-                                                              if spec.to else "")))
-                return value
-            if spec.to and target.collection not in spec.to:
-                self.problems.append(Problem(mark, f"{spec.name}: {value!r} is a record of "
-                                             f"{target.collection!r}",
-                                             "expected one of " + ", ".join(spec.to)))
-            return target
-        if spec.type == "list" and spec.of is not None and isinstance(value, Items):
-            for i, item in enumerate(value):
-                value[i] = self.value(item, spec.of, value.mark_of(i))
-        elif spec.type == "object" and isinstance(value, Fields):
-            for name, sub in spec.fields.items():
-                if name in value:
-                    value[name] = self.value(value[name], sub, value.mark_of(name))
-        elif spec.type == "text" and isinstance(value, Text):
-            for lang, text in value.items():
-                for match in INLINE_REF.finditer(text):
-                    if match.group(1) not in dataset.by_id:
-                        self.dangling(match.group(1), Problem(
-                            mark, f"{spec.name}.{lang}: inline reference {match.group(0)!r} "
-                            "names no record", "write [[id]] with the id of an existing record"))
-        return value
-
-
-def _check_glosses(dataset: Dataset, source_language: Callable[[str], str],
-                   problems: list[Problem]) -> None:
-    """A gloss covers every edition language but the seed's own, and nothing else."""
-    languages = dataset.schema.languages
-    for records in dataset.collections.values():
-        for record in records:
-            for source in dataset.sources_of(record):
-                if source.gloss is None:
-                    continue
-                own = source_language(source.seed)
-                # An edition in the seed's language reads the quote itself: "zh" reads a
-                # "zh-Hant" or "zh-Hans" seed; only the primary language subtag counts.
-                base = own.split("-")[0].lower()
-                if own in source.gloss or base in source.gloss:
-                    given = own if own in source.gloss else base
-                    problems.append(Problem(source.mark, f"gloss.{given}: the quote is already in "
-                                            f"{own}; a gloss translates it into the other "
-                                            "edition languages", f"remove the {own} entry"))
-                missing = [lang for lang in languages
-                           if lang.split("-")[0].lower() != base and lang not in source.gloss]
-                if missing:
-                    problems.append(Problem(source.mark, "gloss: missing " + ", ".join(missing),
-                                            "a gloss has one entry per edition language other "
-                                            f"than the seed's language ({own})"))

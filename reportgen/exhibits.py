@@ -27,10 +27,11 @@ from .charts_data import (
     name_of,
     quantity_of,
 )
-from .dataset import INLINE_REF, Dataset
+from .dataset import Dataset
 from .formats import Formatter
 from .htmltext import visible_text
 from .problems import Mark, Problem, ReportError
+from .references import INLINE_REF
 from .schema import Record, Text
 
 if TYPE_CHECKING:

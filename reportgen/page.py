@@ -17,9 +17,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .dataset import INLINE_REF, Dataset
+from .dataset import Dataset
 from .exhibits import DrawnChart, exhibit_fields
 from .formats import Formatter
+from .references import INLINE_REF
 from .schema import Quantity, Record, Source, Text
 from .typography import WORD_JOINER, Typography
 

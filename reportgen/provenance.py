@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .dataset import INLINE_REF, Dataset
+from .dataset import Dataset
 from .formats import edition_locale
 from .kept import Checked, Kept
 from .numbers import CONTROL_CANDIDATES, Readers, control_characters, source_language
 from .phrases import Phrases, Quote, check_quantity, number_text
 from .problems import Mark, Problem
+from .references import INLINE_REF
 from .schema import Date, FieldSpec, Quantity, Record, Source, Text
 from .seeds import CONTROL_HINT, Seeds, fold
 
