@@ -165,6 +165,42 @@ def _check_phrase_words(check: _Check) -> None:
                            f"qualifiers.{record.id}.words: {word!r} is also a word of "
                            f"'{other[1]}' (bound {other[0]}), but this phrase's bound is {bound}",
                            "a word says one thing about the number: keep it in one phrase")
+    _check_format_words(check, seen)
+
+
+def _check_format_words(check: _Check, words: dict[str, tuple[str, str]]) -> None:
+    """A phrase's format prints no word the sources use for another bound: a ``gt`` phrase
+    printed "about {q}" would say the opposite of its source ("about" bounds ``approx``)."""
+    for record in check.dataset.records("qualifiers"):
+        bound, fmt = str(record.get("bound", "")), record.get("format")
+        # Words of its own bound first: "不低于" (at least) holds "低于" (under).
+        own = sorted((w for w, (b, _) in words.items() if b == bound), key=len, reverse=True)
+        for lang, text in (fmt.items() if isinstance(fmt, Text) else ()):
+            printed = str(text).replace("{q}", " ").casefold()
+            for word in own:
+                printed = printed.replace(word, " ")
+            for word, (other, owner) in words.items():
+                if other != bound and _has_word(printed, word):
+                    check.fail(record.marks.get("format", record.mark),
+                               f"qualifiers.{record.id}.format.{lang}: {str(text)!r} says "
+                               f"{word!r}, a word of '{owner}' (bound {other}), but this "
+                               f"phrase's bound is {bound}",
+                               "print the words of this phrase's own bound")
+                    break
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` (casefolded) is in ``text`` as a word of its own (anywhere, for a
+    script that does not space its words)."""
+    at = text.find(word)
+    while word and at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(word)] if at + len(word) < len(text) else " "
+        if not (_letter(word[0]) and _letter(before)) \
+                and not (_letter(word[-1]) and _letter(after)):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
@@ -309,15 +345,8 @@ def _names_month(quote: Quote, month: int) -> bool:
     text = quote.text.casefold()
     for width in ("wide", "abbreviated"):
         for context in ("format", "stand-alone"):
-            name = str(get_month_names(width, context, locale)[month]).casefold()
-            at = text.find(name)
-            while at >= 0:
-                before = text[at - 1] if at else " "
-                after = text[at + len(name)] if at + len(name) < len(text) else " "
-                if not (_letter(name[0]) and _letter(before)) \
-                        and not (_letter(name[-1]) and _letter(after)):
-                    return True
-                at = text.find(name, at + 1)
+            if _has_word(text, str(get_month_names(width, context, locale)[month]).casefold()):
+                return True
     return False
 
 

@@ -256,14 +256,14 @@ def _record(collection: str, **fields: object) -> Record:
 
 
 def test_briefing_prints_each_bound_in_its_sources_words() -> None:
-    """The rural loan is 'as low as' 3.5% (低至), Tencent's bad debts 'below' 1.2% (以下)."""
+    """The rural loan is 'as low as' 3.5% (低至), Tencent's bad debts '1.2% or less' (以下)."""
     project = gather(load_config(ROOT))
     printed = {lang: {r.id: project.formatter(lang).quantity(r["quantity"])
                       for r in project.dataset.records("metrics")} for lang in ("zh", "en")}
     assert printed["zh"]["m-rural-loan-rate"] == "低至3.5%"
     assert printed["en"]["m-rural-loan-rate"] == "as low as 3.5%"
     assert printed["zh"]["m-tencent-baddebt"] == "1.2%以下"
-    assert printed["en"]["m-tencent-baddebt"] == "below 1.2%"
+    assert printed["en"]["m-tencent-baddebt"] == "1.2% or less"
     assert printed["zh"]["m-ant-tencent-share"] == "60%以上"
     assert printed["zh"]["m-yuebao-scale"] == "突破1000亿元"
     assert printed["en"]["m-lufax-aum"] == "RMB 500 billion"

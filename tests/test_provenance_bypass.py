@@ -210,6 +210,11 @@ CASES: dict[str, tuple[Mutation, tuple[str, ...]]] = {
                   'sources: [{seed: merchants.txt, quote: "The Marchmont park opened in 1998"}]')),
         ("data/parks.yaml:18:", "lakeside.opened: month 3 of 1998-03 is not in the record's "
          "quotes")),
+    # A phrase's format is printed for its bound: words of another bound invert it.
+    "phrase-format-says-another-bound": (
+        edit('en: "over {q}"', 'en: "about {q}"'),
+        ("qualifiers.over.format.en: 'about {q}' says 'about', a word of 'about' (bound "
+         "approx), but this phrase's bound is gt",)),
     "config-unknown-language": (
         edit("source_language: zh", "source_language: klingon", CONFIG),
         ("reportgen.yaml:", "source_language: language 'klingon' is not a language code")),
@@ -264,6 +269,13 @@ ACCEPTED: dict[str, Mutation] = {
         edit("湖滨公园建于1998年", "湖滨公园建于一九九八年六月", SEED),
         edit("opened: 1998", "opened: 1998-06"),
         edit("湖滨公园建于1998年", "湖滨公园建于一九九八年六月")),
+    # "不低于" (at least) holds "低于" (under): its own word, not the other bound's.
+    "phrase-format-holding-another-bounds-word": edit(
+        "  - {id: over, bound: gt,",
+        "  - {id: under, bound: lt, words: [低于, under], format: {zh: \"低于{q}\", en: \"under {q}\"}}\n"
+        "  - {id: at-least, bound: ge, words: [不低于, at least], "
+        "format: {zh: \"不低于{q}\", en: \"at least {q}\"}}\n"
+        "  - {id: over, bound: gt,"),
     "pinned-phrase-without-words": edit("unit: hectares, qualifier: eq",
                                         "unit: hectares, qualifier: gt, phrase: over"),
     "english-prose-scale-matches-chinese-quote": edit(
