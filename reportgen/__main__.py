@@ -6,18 +6,14 @@ import os
 import signal
 import sys
 
+from .interrupt import Interrupted
+
 TYPE_CHECKING = False  # typing is not imported: "up to date" is answered before it would be
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["Interrupted", "run"]
-
-
-class Interrupted(BaseException):
-    """Ctrl-C. Not KeyboardInterrupt: CPython remembers a KeyboardInterrupt raised inside
-    code run by exec() (dataclasses make their methods so, on a module's first import) as
-    unhandled, and ends the process by SIGINT even after the command handled it."""
+__all__ = ["run"]
 
 
 def _interrupt(signum: int, frame: object) -> None:

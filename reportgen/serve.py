@@ -35,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .interrupt import Interrupted
 from .output import clean_stale, discard, locked, new_temp
 from .pdfqueue import PdfQueue, problem_lines, write_file
 from .problems import Mark, Problem, ReportError
 from .session import Session, unique
-from .watch import Changes, Stop, Watcher, stop_signals, watched_paths
+from .watch import Changes, Watcher, stop_signals, watched_paths
 
 __all__ = ["PREVIEW_FOLDER", "PdfState", "Preview", "Server", "serve"]
 
@@ -366,13 +367,13 @@ def serve(config: Config, load: Callable[[], Config], port: int = 0,
     with stop_signals() as stopping:
         try:
             server = Server(config, load, port, (lambda text: None) if quiet else say)
-        except Stop:  # still starting: its threads and process end with this one
+        except Interrupted:  # still starting: its threads and process end with this one
             say("stopped the preview server")
             return 0
         try:
             say(f"serving the preview at {server.url} (Ctrl-C stops)")
             server.run(until=lambda: stopping.asked)  # a Stop swallowed still stops
-        except Stop:
+        except Interrupted:
             pass
         finally:
             stopping.ignore()  # a second Ctrl-C must not cut the clean-up short

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .config import CONFIG_FILE, Config
+from .interrupt import Interrupted
 
-__all__ = ["QUIET_SECONDS", "Changes", "Stop", "Watcher", "build_watch", "print_error",
+__all__ = ["QUIET_SECONDS", "Changes", "Watcher", "build_watch", "print_error",
            "stop_signals", "watched_paths"]
 
 _LOG = logging.getLogger(__name__)
@@ -72,19 +73,10 @@ class Changes:
             return self.generation, paths
 
 
-class Stop(BaseException):
-    """Ctrl-C or SIGTERM asked a long-running command to stop.
-
-    Not KeyboardInterrupt: CPython remembers a KeyboardInterrupt raised inside code run by
-    exec() (dataclasses and namedtuple make their methods so, e.g. on a first import) as
-    unhandled, and then ends the process by SIGINT, even after the command handled it.
-    """
-
-
 class _Stopping:
     """Signal handling of a long-running command: see ``stop_signals``.
 
-    ``asked`` stays true once Ctrl-C came: a Stop raised where Python swallows exceptions
+    ``asked`` stays true once Ctrl-C came: an Interrupted raised where Python swallows them
     (a weakref callback, a finalizer: "Exception ignored in …") must still stop the loop
     that checks it.
     """
@@ -96,7 +88,7 @@ class _Stopping:
     def handle(self, signum: int, frame: Any) -> None:
         if not self.asked and not self.ignoring:
             self.asked = True
-            raise Stop
+            raise Interrupted
 
     def ignore(self) -> None:
         """From now on, Ctrl-C and SIGTERM are noted and ignored (the command is stopping)."""
@@ -105,7 +97,7 @@ class _Stopping:
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[_Stopping]:
-    """Raise ``Stop`` in the main thread on the first Ctrl-C or SIGTERM inside the block."""
+    """Raise ``Interrupted`` in the main thread on the first Ctrl-C or SIGTERM inside the block."""
     stopping = _Stopping()
     previous = {sig: signal.signal(sig, stopping.handle) for sig in (signal.SIGINT,
                                                                      signal.SIGTERM)}
@@ -198,7 +190,7 @@ def build_watch(fallback: Config, load: Callable[[], Config],
     with stop_signals() as stopping:
         try:
             _watch_loop(fallback, load, build_once, report, changes, watcher, stopping)
-        except Stop:
+        except Interrupted:
             stopping.ignore()
     print("stopped watching; the output folder holds the last complete build", flush=True)
     return 0
@@ -210,7 +202,7 @@ def _watch_loop(fallback: Config, load: Callable[[], Config],
     try:
         while True:
             if stopping.asked:
-                raise Stop  # Ctrl-C came, but its Stop was swallowed where it landed
+                raise Interrupted  # Ctrl-C came, but it was swallowed where it landed
             if changes.take(timeout=0.5) is None:
                 continue
             try:

@@ -481,16 +481,17 @@ def test_a_connection_that_sends_nothing_is_closed(monkeypatch: pytest.MonkeyPat
 def test_a_ctrl_c_swallowed_where_it_landed_still_stops_the_loops(tmp_path: Path) -> None:
     """Ctrl-C can land in a weakref callback or a finalizer, where Python prints "Exception
     ignored" and goes on: the loops of serve and build --watch see it was asked all the same."""
-    from reportgen.watch import Changes, Stop, _Stopping, _watch_loop
+    from reportgen.interrupt import Interrupted
+    from reportgen.watch import Changes, _Stopping, _watch_loop
 
     stopping = _Stopping()
-    with contextlib.suppress(Stop):  # swallowed, as "Exception ignored in: <callback>" does
+    with contextlib.suppress(Interrupted):  # swallowed, as "Exception ignored in: <callback>" does
         stopping.handle(signal.SIGINT, None)
     assert stopping.asked
     stopping.handle(signal.SIGINT, None)  # a second Ctrl-C raises nothing more
     built: list[object] = []
     config = load_config(MINI)
-    with pytest.raises(Stop):
+    with pytest.raises(Interrupted):
         _watch_loop(config, lambda: config, built.append, built.append, Changes(), None,
                     stopping)
     assert built == []  # stopped before building anything
