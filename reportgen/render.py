@@ -190,14 +190,23 @@ def render_edition(env: jinja2.Environment, template: str, dataset: Dataset, edi
     """
     typography = typography_for(edition.html_lang, edition.lang, dataset, strings)
     shown = Strings({k: typography.phrase(v) for k, v in strings.items()})
-    order: list[str] = list(prior.exhibits) if prior else []
+    # The prior order, of the exhibits that are still exhibits (an edit may rename one).
+    order: list[str] = [rid for rid in (prior.exhibits if prior else ())
+                        if getattr(dataset.by_id.get(rid), "collection", "") == "exhibits"]
     headings: list[tuple[int, str, str]] = list(prior.headings) if prior else []
     page = None
     context: dict[str, Any] = {**(extra or {}), "meta": {**meta, "editions": editions}}
     for _ in range(2):
         page = Page(dataset, edition.lang, edition.target, formatter, typography, shown, charts,
                     order, prior_headings=headings)
-        html = _render_once(env, template, page, context)
+        try:
+            html = _render_once(env, template, page, context)
+        except ReportError:
+            if not (order or headings):
+                raise
+            # Whatever the prior numbering did to this pass, a cold render says it plainly.
+            return render_edition(env, template, dataset, edition, formatter, strings, charts,
+                                  meta, editions, extra)
         if page.exhibits == order and page.headings == headings:
             break  # numbered with the order it places: another pass renders the same page
         order, headings = list(page.exhibits), list(page.headings)

@@ -1,13 +1,17 @@
 """Keep a project warm between rebuilds: configuration, gathered data, Jinja environment.
 
-``Session.note(paths)`` records which part of the warm state changed files make stale;
-``Session.html()`` brings the state up to date and renders every HTML edition: the
-configuration is read again only when its file changed, the data, seeds and UI strings
-are gathered again only when one of them changed, and only templates whose files changed
-are compiled again. ``Session.pdf_job(lang, target)`` renders one edition for print and
-returns the job for a PDF process (``press.Press``). Problems are raised as ReportError,
-as a build raises them; the warm state stays as it was, and stays marked stale, until a
-later call succeeds.
+``Session.note(paths)`` says whether changed files call for a rebuild (a save of the same
+bytes does not); ``Session.html()`` brings the state up to date and renders every HTML
+edition. What is out of date is decided by comparing every watched file with what the
+last build read (a digest of its bytes, and where a link points), not by the paths noted:
+a change whose notice was merged with another, or came while a build read the file, is
+still seen. The configuration is read again only when its file changed, the data, seeds
+and UI strings are gathered again only when one of them changed, and only templates whose
+files changed are compiled again (all of them when a template file appears or goes: it
+may stand in for a theme file). ``Session.pdf_job(lang, target)`` renders one edition for
+print and returns the job for a PDF process (``press.Press``). Problems are raised as
+ReportError, as a build raises them; the warm state stays as it was, and stays marked
+stale, until a later call succeeds.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import gc
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -57,11 +62,12 @@ class Session:
         self.plan: Plan | None = None
         self.project: Project | None = None
         self.env: jinja2.Environment | None = None
-        self._stale = {"config"}  # parts to redo: "config", "gather", "date"
+        self._stale = {"config"}  # parts to redo: "config", "gather", "templates"
         self._templates: set[Path] = set()  # template files changed since their compile
+        self._all_templates = False  # a template file appeared or went: compile all again
         self._covered = Known()  # characters the fonts are known to have
         self._kept = Kept()  # records validated and checked by the last gathering
-        self._digests: dict[Path, bytes | None] = {}  # file -> digest of its bytes when seen
+        self._seen: dict[Path, bytes] = {}  # watched file -> its digest when last read
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
         self._settled = False  # whether the long-lived objects are frozen (``settle``)
         self._rendered: list[str] = []  # pages rendered since the last ``settle``
@@ -69,38 +75,53 @@ class Session:
     # --- what changed ---
 
     def note(self, paths: Iterable[Path]) -> bool:
-        """Mark the warm state that changed files make stale; return whether any did.
+        """Return whether changed files call for a rebuild.
 
-        A file saved with the bytes it had when it was last read (or noted) changes
-        nothing: an editor's save without an edit costs no rebuild.
+        A file that holds the bytes (and, if a link, points where) it did when the last
+        build read it changes nothing: an editor's save without an edit costs no rebuild.
+        A data file touched without an edit changes the report date, when that follows
+        the newest data file. Which parts to redo is decided by ``refresh``.
         """
         config = self.config
         if config is None:
             self._stale.add("config")
             return True
         folders, files = watched_paths(config)
-        data, seeds, templates = folders
-        changed = False
+        changed = dated = False
         for path in (p.absolute() for p in paths):
-            if self._same(path):
-                continue
-            changed = True
             if path in files or path in folders:
                 self._stale.add("config")  # the configuration, or a whole folder replaced
-            elif path.is_relative_to(data):
-                self._stale.update(("gather", "date"))
-            elif path.is_relative_to(seeds) or path == templates / STRINGS_FILE:
+                changed = True
+            elif _digest(path) != self._seen.get(path):
+                changed = True
+            dated = dated or path.is_relative_to(folders[0])
+        return changed or (dated and self._redated())
+
+    def _redated(self) -> bool:
+        """Whether the report date is no longer the one the last build printed."""
+        from .stages.plan import report_date
+
+        plan = self.plan
+        return plan is not None and report_date(plan.config).isoformat() != plan.meta["date"]
+
+    def _look(self) -> None:
+        """Compare every watched file with what the last build read; mark what changed."""
+        config = self.config
+        assert config is not None
+        now = _snapshot(config)
+        changed = {path for path in now.keys() | self._seen.keys()
+                   if now.get(path) != self._seen.get(path)}
+        data, seeds, templates = watched_paths(config)[0]
+        for path in changed:
+            if path.is_relative_to(data) or path.is_relative_to(seeds) \
+                    or path == templates / STRINGS_FILE:
                 self._stale.add("gather")
             elif path.is_relative_to(templates):
+                self._stale.add("templates")
                 self._templates.add(path)
-        return changed
-
-    def _same(self, path: Path) -> bool:
-        """Whether ``path`` holds the bytes it held when last seen; remember them now."""
-        now = _digest(path)
-        before = self._digests.get(path)
-        self._digests[path] = now
-        return now is not None and before == now
+                if path not in now or path not in self._seen:
+                    self._all_templates = True
+        self._seen = now
 
     # --- renders ---
 
@@ -202,31 +223,39 @@ class Session:
         if "config" in self._stale:
             step = time.perf_counter()
             config = self._load()
-            # Seen before anything is read: a change from here on is noted as a change.
-            self._digests = _snapshot(config)
+            # Seen before anything is read: a change from here on is seen as a change.
+            self._seen = _snapshot(config)
             work = plan(config)
             self.config, self.plan, self.project = config, work, None
             self.env = make_environment(config.path("templates"), config.render_timeout)
             self._templates.clear()
+            self._all_templates = False
             self._covered = Known()  # the fonts may have changed
             self._kept = Kept()  # checked under the old configuration
             self._stale = {"gather"}
             self.timings["config"] = time.perf_counter() - step
 
     def _refresh(self) -> None:
-        from .stages.gather import gather
+        from .stages.gather import gather, survey_project
 
         assert self.config is not None and self.plan is not None
+        self._look()
+        _redate(self.plan)  # the newest data file may be newer without a change of bytes
         if "gather" in self._stale:
             step = time.perf_counter()
-            if "date" in self._stale:
-                _redate(self.plan)
             self.project = gather(self.config, self._kept)
-            self._stale.clear()
+            self._stale.discard("gather")
             self.timings["gather"] = time.perf_counter() - step
-        if self._templates and self.env is not None:
-            _forget(self.env, self._templates)
+        if "templates" in self._stale:
+            survey_project(self.config)  # sizes, as a build checks them (gather did above)
+            if self.env is not None and self.env.cache is not None:
+                if self._all_templates:
+                    self.env.cache.clear()  # a new file may stand in for any cached name
+                else:
+                    _forget(self.env, self._templates)
             self._templates.clear()
+            self._all_templates = False
+            self._stale.discard("templates")
 
 
 def _redate(plan: Plan) -> None:
@@ -249,22 +278,33 @@ def _forget(env: jinja2.Environment, changed: set[Path]) -> None:
                 del cache[key]
 
 
+_HASHED_BYTES = 4 << 20  # a larger file is known by its size, times and inode, not its bytes
+
+
 def _digest(path: Path) -> bytes | None:
-    """A digest of a regular file's bytes; None for anything else or an unreadable file."""
+    """A digest of a regular file's bytes, and of where it links to if it is a link; None
+    for anything else or an unreadable file."""
     try:
+        link = os.readlink(path) if path.is_symlink() else ""
         if not path.is_file():
             return None
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+        info = path.stat()
+        if info.st_size > _HASHED_BYTES:
+            data = f"{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()
+        else:
+            data = path.read_bytes()
+        return hashlib.blake2b(os.fsencode(link) + b"\0" + data, digest_size=16).digest()
     except OSError:
         return None
 
 
-def _snapshot(config: Config) -> dict[Path, bytes | None]:
-    """The digest of every file below the watched folders.
+def _snapshot(config: Config) -> dict[Path, bytes]:
+    """The digest of every file below the watched folders (links to files included).
 
     The configuration file is left out: it was read before this snapshot, so its first
     save always counts as a change.
     """
     folders, _ = watched_paths(config)
     found = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*"))]
-    return {path: _digest(path) for path in found if path.is_file()}
+    digests = ((path, _digest(path)) for path in found)
+    return {path: digest for path, digest in digests if digest is not None}

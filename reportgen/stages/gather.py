@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..kept import Kept
     from ..seeds import Seeds
 
-__all__ = ["STRINGS_FILE", "Project", "gather"]
+__all__ = ["STRINGS_FILE", "Project", "gather", "survey_project"]
 
 STRINGS_FILE = "strings.yaml"
 _REQUIRED_STRINGS = ("exhibit_label", "stated_as")
@@ -71,13 +71,11 @@ def gather(config: Config, kept: Kept | None = None) -> Project:
     read something that changed, are validated and checked again.
     """
     from ..dataset import load_dataset
-    from ..files import survey
     from ..numbers import source_language
     from ..provenance import check_provenance
     from ..seeds import load_seeds
 
-    # Sizes (each file's and all together) and the project's folders, before any read.
-    survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
+    survey_project(config)
     if kept is not None:
         kept.begin()
     dataset = load_dataset(config.path("data"), tuple(config.languages), config.root,
@@ -93,6 +91,14 @@ def gather(config: Config, kept: Kept | None = None) -> Project:
     _LOG.debug("gather: %d records in %d files, %d seeds, %d UI strings", project.records,
                len(dataset.files), len(seeds.texts), len(strings))
     return project
+
+
+def survey_project(config: Config) -> None:
+    """Check the sizes (each file's and all together) and the project's folders before
+    anything is read; raise ReportError."""
+    from ..files import survey
+
+    survey(config.root, {name: config.path(name) for name in ("data", "seeds", "templates")})
 
 
 def _load_strings(config: Config, problems: list[Problem]
