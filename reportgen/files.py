@@ -14,6 +14,7 @@ Nothing here imports Jinja, WeasyPrint or matplotlib: the no-change check uses i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -35,6 +36,7 @@ __all__ = [
     "hash_input",
     "read_bytes",
     "read_text",
+    "recording",
     "survey",
 ]
 
@@ -116,6 +118,24 @@ def _open(path: Path, folder: Path, display: str) -> tuple[int, int]:
     return fd, opened.st_size
 
 
+_RECORDS: list[dict[Path, bytes]] = []  # open ``recording`` blocks
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[Path, bytes]]:
+    """Record what every ``read_bytes`` inside the block read: absolute path -> bytes.
+
+    A warm session learns from it what a build read, not what the file held before or
+    after (an edit undone while the build read it).
+    """
+    reads: dict[Path, bytes] = {}
+    _RECORDS.append(reads)
+    try:
+        yield reads
+    finally:
+        _RECORDS.remove(reads)
+
+
 def read_bytes(path: Path, folder: Path, display: str, max_bytes: int) -> bytes:
     """Return the bytes of the regular file ``path``, which must lie inside ``folder``.
 
@@ -141,7 +161,10 @@ def read_bytes(path: Path, folder: Path, display: str, max_bytes: int) -> bytes:
         os.close(fd)
     if total > max_bytes:
         raise _too_big(display, total, max_bytes)
-    return b"".join(chunks)
+    data = b"".join(chunks)
+    for reads in _RECORDS:
+        reads[Path(path).absolute()] = data
+    return data
 
 
 def read_text(path: Path, folder: Path, display: str, max_bytes: int) -> str:

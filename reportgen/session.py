@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,6 +28,7 @@ from .config import Config
 from .editions import Output, file_name
 from .kept import Kept
 from .problems import Mark, Problem, ReportError
+from .seen import digest, digest_of, snapshot
 from .stages.gather import STRINGS_FILE, Project
 from .stages.plan import Plan
 from .stages.render import Known
@@ -68,6 +67,7 @@ class Session:
         self._covered = Known()  # characters the fonts are known to have
         self._kept = Kept()  # records validated and checked by the last gathering
         self._seen: dict[Path, bytes] = {}  # watched file -> its digest when last read
+        self._config_read: bytes | None = None  # the configuration file's, when last read
         self.timings: dict[str, float] = {}  # seconds of the last call's steps
         self._settled = False  # whether the long-lived objects are frozen (``settle``)
         self._rendered: list[str] = []  # pages rendered since the last ``settle``
@@ -87,15 +87,23 @@ class Session:
             self._stale.add("config")
             return True
         folders, files = watched_paths(config)
+        config_file = files[0].resolve()
         changed = dated = False
         for path in (p.absolute() for p in paths):
-            if path in files or path in folders:
+            if path in files or path in folders or path.resolve() == config_file:
                 self._stale.add("config")  # the configuration, or a whole folder replaced
                 changed = True
-            elif _digest(path) != self._seen.get(path):
+            elif digest(path) != self._seen.get(path):
                 changed = True
             dated = dated or path.is_relative_to(folders[0])
         return changed or (dated and self._redated())
+
+    def _learn(self, reads: dict[Path, bytes]) -> None:
+        """What a build read is what it saw, whatever the file holds before or after."""
+        for path, data in reads.items():
+            known = digest_of(path, data)
+            if known is not None and path in self._seen:
+                self._seen[path] = known
 
     def _redated(self) -> bool:
         """Whether the report date is no longer the one the last build printed."""
@@ -112,15 +120,17 @@ class Session:
         changed = {path for path in now.keys() | self._seen.keys()
                    if now.get(path) != self._seen.get(path)}
         data, seeds, templates = watched_paths(config)[0]
+        strings = (templates / STRINGS_FILE).resolve()
         for path in changed:
             if path.is_relative_to(data) or path.is_relative_to(seeds) \
-                    or path == templates / STRINGS_FILE:
+                    or path == templates / STRINGS_FILE or path.resolve() == strings:
                 self._stale.add("gather")
-            elif path.is_relative_to(templates):
+            if path.is_relative_to(templates):
                 self._stale.add("templates")
                 self._templates.add(path)
-                if path not in now or path not in self._seen:
-                    self._all_templates = True
+                if path not in now or path not in self._seen or path.is_symlink() \
+                        or not path.is_file():
+                    self._all_templates = True  # a file, folder or link came or went
         self._seen = now
 
     # --- renders ---
@@ -220,9 +230,16 @@ class Session:
         from .render import make_environment
         from .stages.plan import plan
 
+        if self.config is not None and \
+                _config_digest(self.config.source_path) != self._config_read:
+            self._stale.add("config")  # saved since it was read, noted or not
         if "config" in self._stale:
             step = time.perf_counter()
+            source = self.config.source_path if self.config is not None else None
+            self._config_read = _config_digest(source)
             config = self._load()
+            if config.source_path != source:  # the first read, or another file
+                self._config_read = _config_digest(config.source_path)
             # Seen before anything is read: a change from here on is seen as a change.
             self._seen = _snapshot(config)
             work = plan(config)
@@ -236,14 +253,21 @@ class Session:
             self.timings["config"] = time.perf_counter() - step
 
     def _refresh(self) -> None:
+        from .files import recording
         from .stages.gather import gather, survey_project
+        from .stages.plan import refuse_link_out
 
         assert self.config is not None and self.plan is not None
         self._look()
+        refuse_link_out(self.config)  # out/ may have become a link since the plan
         _redate(self.plan)  # the newest data file may be newer without a change of bytes
         if "gather" in self._stale:
             step = time.perf_counter()
-            self.project = gather(self.config, self._kept)
+            with recording() as reads:
+                try:
+                    self.project = gather(self.config, self._kept)
+                finally:
+                    self._learn(reads)
             self._stale.discard("gather")
             self.timings["gather"] = time.perf_counter() - step
         if "templates" in self._stale:
@@ -267,44 +291,24 @@ def _redate(plan: Plan) -> None:
 
 
 def _forget(env: jinja2.Environment, changed: set[Path]) -> None:
-    """Drop the compiled templates read from changed files (mtimes can be too coarse)."""
+    """Drop the compiled templates read from changed files (mtimes can be too coarse),
+    whatever link led to them."""
     cache = env.cache
     if cache is None:
         return
+    real = {path.resolve() for path in changed}
     for key, template in list(cache.items()):
         filename = getattr(template, "filename", None)
-        if filename and Path(filename).absolute() in changed:
+        if filename and Path(filename).resolve() in real:
             with contextlib.suppress(KeyError):
                 del cache[key]
 
 
-_HASHED_BYTES = 4 << 20  # a larger file is known by its size, times and inode, not its bytes
-
-
-def _digest(path: Path) -> bytes | None:
-    """A digest of a regular file's bytes, and of where it links to if it is a link; None
-    for anything else or an unreadable file."""
-    try:
-        link = os.readlink(path) if path.is_symlink() else ""
-        if not path.is_file():
-            return None
-        info = path.stat()
-        if info.st_size > _HASHED_BYTES:
-            data = f"{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()
-        else:
-            data = path.read_bytes()
-        return hashlib.blake2b(os.fsencode(link) + b"\0" + data, digest_size=16).digest()
-    except OSError:
-        return None
-
-
 def _snapshot(config: Config) -> dict[Path, bytes]:
-    """The digest of every file below the watched folders (links to files included).
+    """The digest of everything below the watched folders (``seen.snapshot``)."""
+    return snapshot(watched_paths(config)[0])
 
-    The configuration file is left out: it was read before this snapshot, so its first
-    save always counts as a change.
-    """
-    folders, _ = watched_paths(config)
-    found = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*"))]
-    digests = ((path, _digest(path)) for path in found)
-    return {path: digest for path, digest in digests if digest is not None}
+
+def _config_digest(path: Path | None) -> bytes | None:
+    """The digest of the configuration file, followed if it is a link."""
+    return digest(path.resolve()) if path is not None else None

@@ -215,3 +215,168 @@ def test_a_save_of_the_same_bytes_calls_for_no_rebuild(tmp_path: Path) -> None:
     for path in paths:
         path.write_bytes(path.read_bytes())
     assert not session.note(paths)
+
+
+# --- found by a second attack, after the session compared every file -------------------
+
+
+@pytest.mark.parametrize("make", ["folder", "dangling link", "pipe"])
+def test_anything_new_in_the_data_or_seeds_is_seen(tmp_path: Path, make: str) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+
+    def add() -> list[Path]:
+        if make == "folder":
+            path = project / "data" / "extra.yaml"
+            path.mkdir()
+        elif make == "dangling link":
+            path = project / "data" / "extra.yaml"
+            os.symlink("tables/extra.yaml", path)
+        else:
+            path = project / "seeds" / "more.txt"
+            os.mkfifo(path)
+        return [path]
+    session = Session(lambda: load_config(project))
+    session.html()
+    paths = add()
+    assert session.note(paths)
+    warm = _outcome(session)
+    assert warm == _outcome(Session(lambda: load_config(project)))
+    assert isinstance(warm, list)
+
+
+def _footer(project: Path, name: str) -> None:
+    report = project / "templates" / "report.html.j2"
+    report.write_text(report.read_text(encoding="utf-8").replace(
+        "</body>", '{% include "' + name + '" ignore missing %}</body>'), encoding="utf-8")
+
+
+def test_a_linked_template_folder_retargeted_or_edited_is_read_again(tmp_path: Path) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+    templates = project / "templates"
+    for version in ("v1", "v2"):
+        (templates / version).mkdir()
+        (templates / version / "foot.html.j2").write_text(f"<p>footer {version}</p>\n",
+                                                          encoding="utf-8")
+        os.utime(templates / version / "foot.html.j2", (1700000000, 1700000000))
+    os.symlink("v1", templates / "parts")
+    _footer(project, "parts/foot.html.j2")
+
+    def retarget() -> list[Path]:
+        os.symlink("v2", templates / "parts.new")
+        os.replace(templates / "parts.new", templates / "parts")
+        return [templates / "parts"]
+    pages = _warm_equals_cold(project, retarget)
+    assert isinstance(pages, dict) and "footer v2" in pages["parks.en.html"]
+
+    real = templates / "v2" / "foot.html.j2"
+
+    def edit() -> list[Path]:  # through the link, its time kept (cp -p, a coarse clock)
+        real.write_text("<p>footer three</p>\n", encoding="utf-8")
+        os.utime(real, (1700000000, 1700000000))
+        return [real]
+    pages = _warm_equals_cold(project, edit)
+    assert isinstance(pages, dict) and "footer three" in pages["parks.en.html"]
+
+
+def test_a_folder_moved_into_the_templates_calls_for_a_rebuild(tmp_path: Path) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+    _footer(project, "extra/foot.html.j2")
+    session = Session(lambda: load_config(project))
+    session.html()
+    incoming = project / "incoming"
+    incoming.mkdir()
+    (incoming / "foot.html.j2").write_text("<p>footer</p>\n", encoding="utf-8")
+    os.rename(incoming, project / "templates" / "extra")  # a watcher reports the folder only
+    assert session.note([project / "templates" / "extra"])
+    assert "<p>footer</p>" in session.html()["parks.en.html"]
+
+
+def test_an_edit_undone_while_a_build_read_it_is_not_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reportgen.stages.gather as stage
+
+    project = _copy(MINI, tmp_path / "mini")
+    data = project / "data" / "parks.yaml"
+    original = data.read_text(encoding="utf-8")
+    session = Session(lambda: load_config(project))
+    session.html()
+    gather = stage.gather
+
+    def edited_meanwhile(*args: object, **kwargs: object) -> object:
+        data.write_text(original.replace("en: Lakeside Park}", "en: Lakeside Park X}"),
+                        encoding="utf-8")
+        try:
+            return gather(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            data.write_text(original, encoding="utf-8")
+
+    strings = project / "templates" / "strings.yaml"
+    strings.write_text(strings.read_text(encoding="utf-8") + "x: {zh: x, en: x}\n",
+                       encoding="utf-8")
+    session.note([strings])
+    monkeypatch.setattr(stage, "gather", edited_meanwhile)
+    assert "Lakeside Park X" in session.html()["parks.en.html"]
+    monkeypatch.setattr(stage, "gather", gather)
+    assert session.note([data])  # the bytes are back, but the build read others
+    assert session.html() == Session(lambda: load_config(project)).html()
+
+
+def test_templates_inside_the_data_folder_are_compiled_again(tmp_path: Path) -> None:
+    project = _copy(THEMED, tmp_path / "themed")
+    os.rename(project / "templates", project / "data" / "templates")
+    config = project / "reportgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "templates: data/templates\n",
+                      encoding="utf-8")
+    own = project / "data" / "templates" / "theme" / "html" / "nav.html.j2"
+
+    def override() -> list[Path]:
+        own.parent.mkdir(parents=True)
+        own.write_text((THEME_DIR / "html" / "nav.html.j2").read_text(encoding="utf-8")
+                       .replace("<nav", "<nav data-own", 1), encoding="utf-8")
+        return [own]
+    pages = _warm_equals_cold(project, override)
+    assert isinstance(pages, dict) and all("data-own" in page for page in pages.values())
+
+
+def test_a_configuration_reached_through_a_link_is_read_again(tmp_path: Path) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+    (project / "conf").mkdir()
+    os.rename(project / "reportgen.yaml", project / "conf" / "reportgen.yaml")
+    os.symlink("conf/reportgen.yaml", project / "reportgen.yaml")
+    real = project / "conf" / "reportgen.yaml"
+
+    def rename() -> list[Path]:
+        real.write_text(real.read_text(encoding="utf-8").replace("basename: parks",
+                                                                 "basename: gardens"),
+                        encoding="utf-8")
+        return [real]
+    pages = _warm_equals_cold(project, rename)
+    assert isinstance(pages, dict) and sorted(pages) == ["gardens.en.html", "gardens.zh.html"]
+
+
+def test_a_configuration_saved_after_the_notice_is_read_too(tmp_path: Path) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+    session = Session(lambda: load_config(project))
+    session.html()
+    data, config = project / "data" / "parks.yaml", project / "reportgen.yaml"
+    data.write_text(data.read_text(encoding="utf-8").replace("en: Lakeside Park}",
+                                                             "en: Lakeside Park X}"),
+                    encoding="utf-8")
+    assert session.note([data])
+    config.write_text(config.read_text(encoding="utf-8").replace("basename: parks",
+                                                                 "basename: gardens"),
+                      encoding="utf-8")
+    assert session.html() == Session(lambda: load_config(project)).html()
+
+
+def test_an_output_folder_become_a_link_out_is_refused(tmp_path: Path) -> None:
+    project = _copy(MINI, tmp_path / "mini")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def link() -> list[Path]:
+        shutil.rmtree(project / "out", ignore_errors=True)
+        os.symlink(elsewhere, project / "out")
+        return [project / "out"]
+    problems = _warm_equals_cold(project, link)
+    assert any("the output folder links to" in p for p in problems)

@@ -22,7 +22,7 @@ from ..fonts import FontFile, find_fonts
 from ..manifest import Inputs, Manifest, fingerprint, manifest_path
 from ..problems import Mark, Problem, ReportError
 
-__all__ = ["Plan", "display", "plan", "report_date"]
+__all__ = ["Plan", "display", "plan", "refuse_link_out", "report_date"]
 
 _LOG = logging.getLogger(__name__)
 _MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
@@ -49,7 +49,7 @@ class Plan:
         return not self.outputs
 
 
-def _refuse_link_out(config: Config) -> None:
+def refuse_link_out(config: Config) -> None:
     """Refuse an output folder that is a link leading out of the project.
 
     A folder named outside the project (``--out /tmp/x``, ``out: ../x``) is the user's
@@ -78,7 +78,7 @@ def plan(config: Config, languages: list[str] | None = None,
                                   + ", ".join(unknown),
                                   "configured: " + ", ".join(config.languages)))
     wanted = plan_outputs(config, languages, list(formats or FORMATS))
-    _refuse_link_out(config)
+    refuse_link_out(config)
     fonts, day = _fonts_and_date(config)
     meta = {"date": day.isoformat(), "created": f"{day.isoformat()}T00:00:00Z",
             "generator": f"reportgen {__version__}", "version": __version__}
