@@ -156,14 +156,9 @@ def fresh(value: Any) -> Any:
     """
     if isinstance(value, Text):
         return value
-    if isinstance(value, Record):
-        record = Record(value.collection, value.mark)
-        record.marks = value.marks
-        for name, item in value.items():
-            record[name] = fresh(item)
-        return record
-    if isinstance(value, Fields):
-        fields = Fields(value.mark)
+    if isinstance(value, Fields):  # a record, or the fields of an object
+        fields = Record(value.collection, value.mark) if isinstance(value, Record) \
+            else Fields(value.mark)
         fields.marks = value.marks
         for name, item in value.items():
             fields[name] = fresh(item)

@@ -64,6 +64,16 @@ def pdftotext(path: Path) -> str:
                           text=True, check=True).stdout
 
 
+def copy_briefing(dest: Path) -> Path:
+    """Copy the shipped briefing's project (configuration, data, seeds, templates) to
+    ``dest``; return it."""
+    dest.mkdir(parents=True)
+    for name in ("data", "seeds", "templates"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "reportgen.yaml", dest / "reportgen.yaml")
+    return dest
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Return every file below ``folder`` with its bytes, to prove nothing changed."""
     return {str(p.relative_to(folder)): p.read_bytes()

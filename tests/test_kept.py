@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_briefing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import Mutation, edit
@@ -70,27 +70,22 @@ def split_mini(tmp_path: Path) -> Path:
     return _split(tmp_path / "mini")
 
 
-_PLACE_QUOTE = edit('    opened: 1998\n    sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
-                    '    sources: [{seed: parks.txt, quote: "湖滨公园"}]', "data/places.yaml")
-_PLACE_BACK = edit('    sources: [{seed: parks.txt, quote: "湖滨公园"}]',
-                   '    opened: 1998\n    sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
-                   "data/places.yaml")
-_QUALIFIER_WORDS = edit("words: [超过, over, more than]", "words: [over, more than]",
-                        "data/parks.yaml")
-_QUALIFIER_BACK = edit("words: [over, more than]", "words: [超过, over, more than]",
-                       "data/parks.yaml")
-_SEED = edit("全市公园数量超过120个", "全市公园数量超过121个", "seeds/parks.txt")
-_SEED_BACK = edit("全市公园数量超过121个", "全市公园数量超过120个", "seeds/parks.txt")
-_SCHEMA = edit("      opened: {type: date}", "      opened: {type: date, required: true}",
-               "data/schema.yaml")
-_SCHEMA_BACK = edit("      opened: {type: date, required: true}", "      opened: {type: date}",
-                    "data/schema.yaml")
-_PLACE_GONE = edit("  - id: lakeside\n", "  - id: lakeshore\n", "data/places.yaml")
-_PLACE_HERE = edit("  - id: lakeshore\n", "  - id: lakeside\n", "data/places.yaml")
-_SYNTAX = edit("places:\n", "places: [\n", "data/places.yaml")
-_SYNTAX_BACK = edit("places: [\n", "places:\n", "data/places.yaml")
-_FACT = edit('stated: "约3500万"', 'stated: "约3600万"', "data/parks.yaml")
-_FACT_BACK = edit('stated: "约3600万"', 'stated: "约3500万"', "data/parks.yaml")
+def _toggle(old: str, new: str, name: str) -> tuple[Mutation, Mutation]:
+    """An edit, and the edit that undoes it."""
+    return edit(old, new, name), edit(new, old, name)
+
+
+_PLACE_QUOTE, _PLACE_BACK = _toggle(
+    '    opened: 1998\n    sources: [{seed: parks.txt, quote: "湖滨公园建于1998年"}]',
+    '    sources: [{seed: parks.txt, quote: "湖滨公园"}]', "data/places.yaml")
+_QUALIFIER_WORDS, _QUALIFIER_BACK = _toggle("words: [超过, over, more than]",
+                                            "words: [over, more than]", "data/parks.yaml")
+_SEED, _SEED_BACK = _toggle("全市公园数量超过120个", "全市公园数量超过121个", "seeds/parks.txt")
+_SCHEMA, _SCHEMA_BACK = _toggle("      opened: {type: date}",
+                                "      opened: {type: date, required: true}", "data/schema.yaml")
+_PLACE_GONE, _PLACE_HERE = _toggle("  - id: lakeside\n", "  - id: lakeshore\n", "data/places.yaml")
+_SYNTAX, _SYNTAX_BACK = _toggle("places:\n", "places: [\n", "data/places.yaml")
+_FACT, _FACT_BACK = _toggle('stated: "约3500万"', 'stated: "约3600万"', "data/parks.yaml")
 
 # Each step changes what some unchanged record's check reads: the record its label names,
 # the phrases, the seeds, the schema, the ids; each is undone by the step after it.
@@ -133,11 +128,7 @@ def test_an_unchanged_record_naming_a_changed_one_is_checked_again(split_mini: P
 
 def test_a_paragraph_edit_validates_and_checks_only_what_it_changed(tmp_path: Path) -> None:
     """The shipped briefing: one paragraph of points.yaml edited."""
-    work = tmp_path / "briefing"
-    work.mkdir()
-    for name in ("data", "seeds", "templates"):
-        shutil.copytree(ROOT / name, work / name)
-    shutil.copy(ROOT / "reportgen.yaml", work / "reportgen.yaml")
+    work = copy_briefing(tmp_path / "briefing")
     kept = Kept()
     first = gather(load_config(work), kept)
     total = first.records

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT
+from conftest import MINI, ROOT, copy_briefing
 
 from reportgen.config import load_config
 from reportgen.problems import ReportError
@@ -50,12 +50,7 @@ def _copy(source: Path, dest: Path) -> Path:
 
 @pytest.fixture
 def briefing(tmp_path: Path) -> Path:
-    work = tmp_path / "briefing"
-    work.mkdir()
-    for name in ("data", "seeds", "templates"):
-        shutil.copytree(ROOT / name, work / name)
-    shutil.copy(ROOT / "reportgen.yaml", work / "reportgen.yaml")
-    return work
+    return copy_briefing(tmp_path / "briefing")
 
 
 def test_an_exhibit_renamed_reads_as_in_a_cold_build(briefing: Path) -> None:
@@ -122,9 +117,17 @@ def test_a_template_folder_over_its_size_limit_is_refused(tmp_path: Path) -> Non
                for p in problems)
 
 
-def test_a_new_theme_override_is_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize("templates", ["templates", "data/templates"])
+def test_a_new_theme_override_is_used(tmp_path: Path, templates: str) -> None:
+    """A new file stands in for a theme file, wherever the templates folder is (inside
+    the data folder too)."""
     project = _copy(THEMED, tmp_path / "themed")
-    own = project / "templates" / "theme" / "html" / "nav.html.j2"
+    if templates != "templates":
+        os.rename(project / "templates", project / templates)
+        config = project / "reportgen.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + f"templates: {templates}\n",
+                          encoding="utf-8")
+    own = project / templates / "theme" / "html" / "nav.html.j2"
 
     def override() -> list[Path]:
         own.parent.mkdir(parents=True)
@@ -150,13 +153,18 @@ def test_a_file_swapped_for_a_link_out_of_its_folder_is_refused(tmp_path: Path) 
     assert any("outside the seeds folder" in p for p in problems)
 
 
+def _linked(folder: Path, name: str, into: str) -> Path:
+    """Move ``folder/name`` into ``folder/into/`` and leave a link in its place; return
+    the moved file (the one an editor saves)."""
+    (folder / into).mkdir()
+    (folder / name).rename(folder / into / name)
+    os.symlink(f"{into}/{name}", folder / name)
+    return folder / into / name
+
+
 def test_strings_edited_through_a_link_are_read_again(tmp_path: Path) -> None:
     project = _copy(MINI, tmp_path / "mini")
-    templates = project / "templates"
-    (templates / "i18n").mkdir()
-    (templates / "strings.yaml").rename(templates / "i18n" / "strings.yaml")
-    os.symlink("i18n/strings.yaml", templates / "strings.yaml")
-    real = templates / "i18n" / "strings.yaml"
+    real = _linked(project / "templates", "strings.yaml", "i18n")
 
     def edit() -> list[Path]:
         real.write_text(real.read_text(encoding="utf-8").replace("Figure {n}", "Chart {n}"),
@@ -189,11 +197,7 @@ def test_an_edit_read_by_a_build_before_it_was_noted_is_not_lost(tmp_path: Path)
 
 def test_a_linked_template_edited_without_a_new_time_is_compiled_again(tmp_path: Path) -> None:
     project = _copy(MINI, tmp_path / "mini")
-    templates = project / "templates"
-    (templates / "src").mkdir()
-    (templates / "report.html.j2").rename(templates / "src" / "report.html.j2")
-    os.symlink("src/report.html.j2", templates / "report.html.j2")
-    real = templates / "src" / "report.html.j2"
+    real = _linked(project / "templates", "report.html.j2", "src")
 
     def edit() -> list[Path]:
         before = os.stat(real)
@@ -319,23 +323,6 @@ def test_an_edit_undone_while_a_build_read_it_is_not_kept(
     monkeypatch.setattr(stage, "gather", gather)
     assert session.note([data])  # the bytes are back, but the build read others
     assert session.html() == Session(lambda: load_config(project)).html()
-
-
-def test_templates_inside_the_data_folder_are_compiled_again(tmp_path: Path) -> None:
-    project = _copy(THEMED, tmp_path / "themed")
-    os.rename(project / "templates", project / "data" / "templates")
-    config = project / "reportgen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "templates: data/templates\n",
-                      encoding="utf-8")
-    own = project / "data" / "templates" / "theme" / "html" / "nav.html.j2"
-
-    def override() -> list[Path]:
-        own.parent.mkdir(parents=True)
-        own.write_text((THEME_DIR / "html" / "nav.html.j2").read_text(encoding="utf-8")
-                       .replace("<nav", "<nav data-own", 1), encoding="utf-8")
-        return [own]
-    pages = _warm_equals_cold(project, override)
-    assert isinstance(pages, dict) and all("data-own" in page for page in pages.values())
 
 
 def test_a_configuration_reached_through_a_link_is_read_again(tmp_path: Path) -> None:

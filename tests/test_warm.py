@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import copy_briefing
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mutations import Mutation, edit
@@ -34,12 +34,7 @@ _PARAGRAPH = re.compile(r"^      en: (\w[^\n\[]*\.)$", re.MULTILINE)
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped briefing's project folder."""
-    dest = tmp_path_factory.mktemp("warm") / "briefing"
-    dest.mkdir()
-    for name in ("data", "seeds", "templates"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copy(ROOT / "reportgen.yaml", dest / "reportgen.yaml")
-    return dest
+    return copy_briefing(tmp_path_factory.mktemp("warm") / "briefing")
 
 
 @pytest.fixture
