@@ -4,12 +4,12 @@ dates, numbers in prose and glosses, against the seeds (``seeds.py``)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .dataset import Dataset
+from .formatcheck import check_formats, has_word
 from .formats import edition_locale
 from .kept import Checked, Kept
 from .numbers import CONTROL_CANDIDATES, Readers, control_characters, source_language
@@ -57,7 +57,8 @@ def check_provenance(dataset: Dataset, seeds: Seeds, config: Config,
     """
     check = _Check(dataset, seeds, config, Readers.from_config(config),
                    Phrases.of(dataset.records("qualifiers"), dataset.records("units")))
-    _check_formats(check)
+    check.problems.extend(check_formats(
+        dataset, lambda lang: check.readers(edition_locale(config, lang))))
     shared = kept.shared(_shared_reads(dataset, seeds, kept)) if kept is not None else ()
 
     def target(rid: str) -> Any:  # what an inline reference names, as kept
@@ -110,97 +111,6 @@ def _named(fields: list[tuple[FieldSpec, Any]]) -> tuple[str, ...]:
     """The ids the inline references of a record's texts name."""
     return tuple(match.group(1) for _, value in fields if isinstance(value, Text)
                  for text in value.values() for match in INLINE_REF.finditer(text))
-
-
-def _check_formats(check: _Check) -> None:
-    """Each phrase's format holds '{q}', each unit's '{n}', once, and no number of its own.
-
-    A format prints beside every quantity of its unit or phrase, where no quote checks it:
-    a digit, a numeral or a scale word in it ("{n}0 ha", "{q} million") would change every
-    number it prints.
-    """
-    for collection, slot in (("qualifiers", "{q}"), ("units", "{n}")):
-        for record in check.dataset.records(collection):
-            fmt = record.get("format")
-            mark = record.marks.get("format", record.mark)
-            for lang, text in (fmt.items() if isinstance(fmt, Text) else ()):
-                where = f"{collection}.{record.id}.format.{lang}"
-                if text.count(slot) != 1:
-                    check.fail(mark, f"{where}: {text!r} has {text.count(slot)} {slot}",
-                               f"write {slot} once, where the number goes")
-                    continue
-                number = _number_in_pattern(check, lang, text, slot)
-                if number:
-                    check.fail(mark, f"{where}: {text!r} holds a number of its own ({number!r})",
-                               f"the number comes from the quantity: keep only {slot} and words")
-    _check_phrase_words(check)
-
-
-def _number_in_pattern(check: _Check, lang: str, text: str, slot: str) -> str:
-    """Return a digit or numeral of ``text``, or a scale word right after its slot, or ''."""
-    for char in text.replace(slot, " "):
-        if unicodedata.numeric(char, None) is not None:
-            return char
-    # A scale word reads as part of the number before it: "{n} million", "{n}万".
-    after = text.split(slot, 1)[1].lstrip().casefold()
-    reader = check.readers(edition_locale(check.config, lang))
-    for word in reader.scale:
-        folded = word.casefold()
-        if after.startswith(folded) and (not word.isascii() or len(after) == len(folded)
-                                         or not after[len(folded)].isalpha()):
-            return word
-    return ""
-
-
-def _check_phrase_words(check: _Check) -> None:
-    """A word a source bounds numbers with belongs to phrases of one bound only."""
-    seen: dict[str, tuple[str, str]] = {}
-    for record in check.dataset.records("qualifiers"):
-        bound = str(record.get("bound", ""))
-        for word in record.get("words") or ():
-            key = str(word).casefold()
-            other = seen.setdefault(key, (bound, record.id))
-            if other[0] != bound:
-                check.fail(record.marks.get("words", record.mark),
-                           f"qualifiers.{record.id}.words: {word!r} is also a word of "
-                           f"'{other[1]}' (bound {other[0]}), but this phrase's bound is {bound}",
-                           "a word says one thing about the number: keep it in one phrase")
-    _check_format_words(check, seen)
-
-
-def _check_format_words(check: _Check, words: dict[str, tuple[str, str]]) -> None:
-    """A phrase's format prints no word the sources use for another bound: a ``gt`` phrase
-    printed "about {q}" would say the opposite of its source ("about" bounds ``approx``)."""
-    for record in check.dataset.records("qualifiers"):
-        bound, fmt = str(record.get("bound", "")), record.get("format")
-        # Words of its own bound first: "不低于" (at least) holds "低于" (under).
-        own = sorted((w for w, (b, _) in words.items() if b == bound), key=len, reverse=True)
-        for lang, text in (fmt.items() if isinstance(fmt, Text) else ()):
-            printed = str(text).replace("{q}", " ").casefold()
-            for word in own:
-                printed = printed.replace(word, " ")
-            for word, (other, owner) in words.items():
-                if other != bound and _has_word(printed, word):
-                    check.fail(record.marks.get("format", record.mark),
-                               f"qualifiers.{record.id}.format.{lang}: {str(text)!r} says "
-                               f"{word!r}, a word of '{owner}' (bound {other}), but this "
-                               f"phrase's bound is {bound}",
-                               "print the words of this phrase's own bound")
-                    break
-
-
-def _has_word(text: str, word: str) -> bool:
-    """Whether ``word`` (casefolded) is in ``text`` as a word of its own (anywhere, for a
-    script that does not space its words)."""
-    at = text.find(word)
-    while word and at >= 0:
-        before = text[at - 1] if at else " "
-        after = text[at + len(word)] if at + len(word) < len(text) else " "
-        if not (_letter(word[0]) and _letter(before)) \
-                and not (_letter(word[-1]) and _letter(after)):
-            return True
-        at = text.find(word, at + 1)
-    return False
 
 
 def _check_controls(check: _Check, record: Record, fields: list[tuple[FieldSpec, Any]]) -> None:
@@ -345,14 +255,9 @@ def _names_month(quote: Quote, month: int) -> bool:
     text = quote.text.casefold()
     for width in ("wide", "abbreviated"):
         for context in ("format", "stand-alone"):
-            if _has_word(text, str(get_month_names(width, context, locale)[month]).casefold()):
+            if has_word(text, str(get_month_names(width, context, locale)[month]).casefold()):
                 return True
     return False
-
-
-def _letter(char: str) -> bool:
-    """Whether ``char`` is a letter of a script that spaces its words (not 月 or 월)."""
-    return char.isalpha() and unicodedata.east_asian_width(char) not in ("W", "F")
 
 
 def _check_prose(check: _Check, where: str, mark: Mark, lang: str, text: str,
