@@ -128,6 +128,8 @@ class Page:
     prior_headings: list[tuple[int, str, str]] = field(default_factory=list)
     views: dict[int, Any] = field(default_factory=dict)
     other: dict[str, Typography] = field(default_factory=dict)
+    # Text printed with its markers -> the notes its last sentence cites (``expand``).
+    last_cited: dict[str, set[int]] = field(default_factory=dict)
 
     # --- localised views of the data ---
 
@@ -175,7 +177,7 @@ class Page:
     def expand(self, text: str, markup: bool, marks: bool = True, links: bool = True,
                typography: Typography | None = None) -> str:
         typo = typography or self.typography
-        text = typo.prose(text)
+        written, text = text, typo.prose(text)
         parts: list[str] = []
         cited: set[int] = set()  # notes cited in the current sentence
         pos = 0
@@ -187,7 +189,11 @@ class Page:
             parts.append(self.inline(match.group(1), match.group(2), markup, links, marks,
                                      typo, cited))
             pos = match.end()
-        parts.append(str(escape(text[pos:])) if markup else text[pos:])
+        tail = text[pos:]
+        parts.append(str(escape(tail)) if markup else tail)
+        if markup and marks:
+            end = _SENTENCE_END.search(tail)  # another sentence after the last reference?
+            self.last_cited[written] = set() if end and tail[end.end():].strip() else cited
         return "".join(parts)
 
     def inline(self, rid: str, label: str | None, markup: bool, links: bool, marks: bool,
@@ -251,24 +257,7 @@ class Page:
         """
         if not isinstance(text, Rich) or not text.marks:
             return set()
-        prose = self.typography.prose(str(text))
-        notes: set[int] = set()
-        pos = 0
-        for match in INLINE_REF.finditer(prose):
-            if _SENTENCE_END.search(prose, pos, match.start()):
-                notes = set()  # a sentence ended: its markers are not the last sentence's
-            record = self.dataset.by_id.get(match.group(1))
-            if record is not None and record.collection != "exhibits" \
-                    and any(isinstance(v, Quantity) for v in record.values()):
-                for source in sources_of(record):
-                    note = self.notes.get((source.seed, source.quote))
-                    if note is not None:
-                        notes.add(note.number)
-            pos = match.end()
-        end = _SENTENCE_END.search(prose, pos)
-        if end is not None and prose[end.end():].strip():
-            return set()  # another sentence follows the last reference
-        return notes
+        return set(self.last_cited.get(str(text), ()))
 
     # --- exhibits and headings ---
 

@@ -133,8 +133,13 @@ def _tokens(html: str) -> _Tokens | None:
 def read_ahead(html: str) -> None:
     """Split a checked page into tokens now, while nobody waits: the first edit after it
     then reads only the window it changed (``same_markup``)."""
-    if html.count("<") <= MAX_MARKUP and html.count("&") <= MAX_MARKUP:
+    if not _too_large(html):
         _tokens(html)
+
+
+def _too_large(html: str) -> bool:
+    """Whether a page holds more markup than a reading here takes on (``htmlcheck``'s cap)."""
+    return html.count("<") > MAX_MARKUP or html.count("&") > MAX_MARKUP
 
 
 def _common_prefix(a: str, b: str, limit: int) -> int:
@@ -238,7 +243,7 @@ def same_markup(checked: str, page: str) -> bool:
     """
     if checked == page:
         return True
-    if page.count("<") > MAX_MARKUP or page.count("&") > MAX_MARKUP:
+    if _too_large(page):
         return False
     old = _tokens(checked)
     if old is None:
